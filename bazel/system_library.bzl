@@ -1,0 +1,67 @@
+"""Wires Debian's installed libraries into Bazel without downloading anything.
+
+`system_repository` writes a repository whose BUILD files declare one
+cc_library per requested target. Headers come from /usr/include (already on
+the compiler's built-in path); the link flags come from `pkg-config --libs`
+at fetch time, so the whole transitive closure of shared libraries is named.
+A value that starts with "-" is used as a link flag verbatim, for packages
+that ship no .pc file (header-only libraries have an empty list).
+"""
+
+_SETUP_HINT = "run tools/install_deps.sh (it installs the Debian -dev packages Vigil needs)"
+
+def _link_flags(rctx, entries):
+    flags = []
+    modules = []
+    for e in entries:
+        if e.startswith("-"):
+            flags.append(e)
+        else:
+            modules.append(e)
+    if modules:
+        res = rctx.execute(["pkg-config", "--libs"] + modules)
+        if res.return_code != 0:
+            fail("pkg-config could not find %s for @%s: %s\n%s" %
+                 (modules, rctx.name, res.stderr.strip(), _SETUP_HINT))
+        flags = res.stdout.strip().split(" ") + flags
+    return [f for f in flags if f]
+
+def _system_repository_impl(rctx):
+    for header in rctx.attr.required_headers:
+        if not rctx.path("/usr/include/" + header).exists:
+            fail("@%s needs /usr/include/%s, which is missing; %s" %
+                 (rctx.name, header, _SETUP_HINT))
+
+    packages = {}
+    for label, entries in rctx.attr.targets.items():
+        pkg, _, name = label.rpartition(":")
+        if not name:
+            fail("target %r must look like 'package:name'" % label)
+        packages.setdefault(pkg, []).append((name, _link_flags(rctx, entries)))
+
+    for pkg, targets in packages.items():
+        lines = ['package(default_visibility = ["//visibility:public"])', ""]
+        for name, flags in sorted(targets):
+            lines.append("cc_library(")
+            lines.append("    name = %r," % name)
+            lines.append("    linkopts = %r," % flags)
+            lines.append(")")
+            lines.append("")
+        path = (pkg + "/BUILD.bazel") if pkg else "BUILD.bazel"
+        rctx.file(path, "\n".join(lines))
+    rctx.file("WORKSPACE", 'workspace(name = "%s")\n' % rctx.name)
+
+system_repository = repository_rule(
+    implementation = _system_repository_impl,
+    attrs = {
+        "targets": attr.string_list_dict(
+            mandatory = True,
+            doc = "'package:name' -> pkg-config modules or raw link flags",
+        ),
+        "required_headers": attr.string_list(
+            doc = "headers under /usr/include whose absence is a clear error",
+        ),
+    },
+    local = True,
+    configure = True,
+)
