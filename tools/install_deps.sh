@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Vigil builds and tests with, if missing.
+# Idempotent and quick when everything is present; works as root or via sudo.
+set -euo pipefail
+
+PACKAGES=(
+  # Build
+  bazel-bootstrap bazel-rules-java bazel-platforms g++ pkg-config
+  protobuf-compiler protobuf-compiler-grpc
+  # Libraries (headers + pkg-config files)
+  libabsl-dev libprotobuf-dev libgrpc++-dev libyaml-cpp-dev
+  googletest libgtest-dev libgmock-dev libbenchmark-dev libre2-dev
+  libcurl4-openssl-dev libsnappy-dev zlib1g-dev libzstd-dev
+  nlohmann-json3-dev libroaring-dev libcli11-dev libxxhash-dev
+  libcpp-httplib-dev
+  # Real peers the integration tests start on 127.0.0.1
+  prometheus prometheus-alertmanager prometheus-node-exporter
+  # Tools the tests use
+  curl python3
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO="sudo"
+fi
+echo "install_deps: installing ${missing[*]}" >&2
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
