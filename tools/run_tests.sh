@@ -25,7 +25,7 @@ done
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-bazel test --keep_going --test_summary=short ${args[@]+"${args[@]}"} -- "${targets[@]}" 2>&1 | tee "$log"
+bazel test --keep_going --nocache_test_results --test_summary=short ${args[@]+"${args[@]}"} -- "${targets[@]}" 2>&1 | tee "$log"
 bazel_rc=${PIPESTATUS[0]}
 
 # Conformance figures printed by the runners, repeated here for the record.
