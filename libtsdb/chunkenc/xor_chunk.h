@@ -1,0 +1,105 @@
+// XorChunk: a Gorilla-compressed chunk of (timestamp ms, float64) samples,
+// bit-compatible with Prometheus's chunkenc XOR encoding so its bytes can
+// be written into Prometheus blocks and sent as remote-read
+// STREAMED_XOR_CHUNKS. Format: libtsdb/docs/format/chunks.md.
+//
+//   XorChunk c;
+//   c.Append(1000, 1.5);
+//   c.Append(2000, 2.5);
+//   XorIterator it(c.bytes());
+//   while (it.Next()) use(it.t(), it.v());
+//
+// A chunk holds at most 65535 samples (the 16-bit header). Values are kept
+// bit-exact, including NaN payloads such as the stale marker.
+//
+// Thread safety: XorChunk is not thread-safe; readers iterate over a copy
+// of bytes() or over a chunk no longer appended to.
+
+#ifndef VIGIL_LIBTSDB_CHUNKENC_XOR_CHUNK_H_
+#define VIGIL_LIBTSDB_CHUNKENC_XOR_CHUNK_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "libtsdb/chunkenc/bit_stream.h"
+
+namespace vigil::tsdb::chunkenc {
+
+class XorChunk {
+ public:
+  XorChunk();
+
+  // Continues an existing chunk (e.g. read back from disk). Returns
+  // DataLoss when `bytes` does not decode to its sample count.
+  static absl::Status FromBytes(absl::string_view bytes, XorChunk* out);
+
+  // Appends a sample. Timestamps should not decrease (the encoding allows
+  // it, Prometheus's head never does it). Returns false when the chunk is
+  // full (65535 samples).
+  bool Append(int64_t t, double v);
+
+  int num_samples() const;
+  // The encoded chunk, header included.
+  const std::string& bytes() const { return b_; }
+  size_t size() const { return b_.size(); }
+
+  // Last appended sample. REQUIRES: num_samples() > 0.
+  int64_t last_t() const { return t_; }
+  double last_v() const;
+
+ private:
+  void WriteValue(uint64_t vbits);
+
+  std::string b_;
+  int free_bits_ = 0;
+  int64_t t_ = 0;
+  uint64_t vbits_ = 0;
+  uint64_t t_delta_ = 0;
+  uint8_t leading_ = 0xff;
+  uint8_t trailing_ = 0;
+};
+
+// Iterates the samples of encoded XOR chunk bytes (header included). The
+// bytes must outlive the iterator.
+class XorIterator {
+ public:
+  XorIterator() = default;
+  explicit XorIterator(absl::string_view bytes) { Reset(bytes); }
+
+  void Reset(absl::string_view bytes);
+
+  // Advances to the next sample; false at the end or on corrupt bytes
+  // (then status() is DataLoss).
+  bool Next();
+  // Advances to the first sample with t >= `t`; never moves backwards.
+  bool Seek(int64_t t);
+
+  int64_t t() const { return t_; }
+  double v() const;
+  uint64_t vbits() const { return vbits_; }
+  absl::Status status() const;
+  int num_total() const { return total_; }
+
+ private:
+  friend class XorChunk;
+  bool Fail();
+
+  BitReader r_;
+  int total_ = 0;
+  int read_ = 0;
+  int64_t t_ = 0;
+  uint64_t vbits_ = 0;
+  uint64_t t_delta_ = 0;
+  uint8_t leading_ = 0;
+  uint8_t trailing_ = 0;
+  bool corrupt_ = false;
+  bool started_ = false;
+  bool done_ = false;
+  bool window_set_ = false;  // a leading/trailing window was read
+};
+
+}  // namespace vigil::tsdb::chunkenc
+
+#endif  // VIGIL_LIBTSDB_CHUNKENC_XOR_CHUNK_H_
