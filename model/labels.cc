@@ -63,6 +63,13 @@ Labels Labels::FromSortedUnique(const std::vector<PairView>& pairs) {
   return l;
 }
 
+Labels Labels::FromSortedViews(absl::Span<const LabelView> pairs) {
+  std::vector<PairView> v;
+  v.reserve(pairs.size());
+  for (const LabelView& l : pairs) v.emplace_back(l.name, l.value);
+  return FromSortedUnique(v);
+}
+
 Labels Labels::FromPairs(std::initializer_list<PairView> pairs) {
   return FromSortedUnique(Normalize(std::vector<PairView>(pairs)));
 }

@@ -71,6 +71,11 @@ class Labels {
   static Labels FromPairs(
       absl::Span<const std::pair<std::string, std::string>> pairs);
 
+  // Builds a set from pairs already sorted by name, with unique names and
+  // non-empty values (REQUIRES; not checked). For builders that keep their
+  // own sorted views, such as relabeling's scratch builder.
+  static Labels FromSortedViews(absl::Span<const LabelView> pairs);
+
   size_t size() const { return rep_ ? rep_->size : 0; }
   bool empty() const { return size() == 0; }
   LabelView operator[](size_t i) const;
