@@ -1,0 +1,269 @@
+#include "libtsdb/head.h"
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "libtsdb/internal/head_series.h"
+
+namespace vigil::tsdb {
+
+Head::Head(HeadOptions options, HeadLog* log)
+    : opts_(options), log_(log) {
+  int n = 1;
+  while (n < opts_.stripes) n <<= 1;
+  const_cast<HeadOptions&>(opts_).stripes = n;
+  if (opts_.samples_per_chunk <= 0) {
+    const_cast<HeadOptions&>(opts_).samples_per_chunk = 120;
+  }
+  if (opts_.chunk_range_ms <= 0) {
+    const_cast<HeadOptions&>(opts_).chunk_range_ms = 2 * 3600 * 1000;
+  }
+  refs_ = std::make_unique<RefStripe[]>(n);
+  hashes_ = std::make_unique<HashStripe[]>(n);
+}
+
+Head::~Head() = default;
+
+Head::Series* Head::GetByRef(uint64_t ref, bool pin) const {
+  RefStripe& st = refs_[ref & (opts_.stripes - 1)];
+  absl::MutexLock l(&st.mu);
+  auto it = st.m.find(ref);
+  if (it == st.m.end()) return nullptr;
+  if (pin) it->second->pending.fetch_add(1, std::memory_order_relaxed);
+  return it->second.get();
+}
+
+Head::Series* Head::GetOrCreate(const model::Labels& labels, uint64_t want_ref,
+                                bool pin, bool* created,
+                                absl::Status* invalid) {
+  *created = false;
+  uint64_t hash = labels.Hash();
+  HashStripe& hs = hashes_[hash & (opts_.stripes - 1)];
+  Series* s = nullptr;
+  {
+    absl::MutexLock hl(&hs.mu);
+    auto& vec = hs.m[hash];
+    for (Series* c : vec) {
+      if (c->labels == labels) {
+        s = c;
+        break;
+      }
+    }
+    if (s == nullptr && invalid != nullptr) {
+      *invalid = model::ValidateLabels(labels, false);
+      if (!invalid->ok()) {
+        if (vec.empty()) hs.m.erase(hash);
+        return nullptr;
+      }
+    }
+    if (s == nullptr) {
+      uint64_t ref = want_ref;
+      if (ref == 0) {
+        ref = next_ref_.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        uint64_t cur = next_ref_.load();
+        while (cur <= ref && !next_ref_.compare_exchange_weak(cur, ref + 1)) {
+        }
+      }
+      auto owned = std::make_unique<Series>(ref, labels);
+      s = owned.get();
+      RefStripe& rs = refs_[ref & (opts_.stripes - 1)];
+      {
+        absl::MutexLock rl(&rs.mu);
+        rs.m[ref] = std::move(owned);
+      }
+      vec.push_back(s);
+      *created = true;
+    }
+    if (pin) s->pending.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (*created) {
+    postings_.Add(s->ref, s->labels);
+    num_series_.fetch_add(1, std::memory_order_relaxed);
+    series_created_.fetch_add(1, std::memory_order_relaxed);
+  }
+  return s;
+}
+
+bool Head::HasSeries(uint64_t ref) const {
+  return GetByRef(ref, false) != nullptr;
+}
+
+int64_t Head::MinTime() const { return min_time_.load(); }
+int64_t Head::MaxTime() const { return max_time_.load(); }
+
+int64_t Head::MinValidTime() const {
+  int64_t mv = min_valid_time_.load(std::memory_order_relaxed);
+  int64_t maxt = max_time_.load(std::memory_order_relaxed);
+  if (maxt != INT64_MIN) mv = std::max(mv, maxt - opts_.chunk_range_ms / 2);
+  return mv;
+}
+
+void Head::SetMinValidTime(int64_t t) {
+  int64_t cur = min_valid_time_.load();
+  while (cur < t && !min_valid_time_.compare_exchange_weak(cur, t)) {
+  }
+}
+
+void Head::UpdateTimeBounds(int64_t t) {
+  int64_t cur = min_time_.load(std::memory_order_relaxed);
+  while (t < cur && !min_time_.compare_exchange_weak(cur, t)) {
+  }
+  cur = max_time_.load(std::memory_order_relaxed);
+  while (t > cur && !max_time_.compare_exchange_weak(cur, t)) {
+  }
+}
+
+HeadStats Head::Stats() const {
+  HeadStats st;
+  st.num_series = num_series_.load();
+  for (int i = 0; i < opts_.stripes; ++i) {
+    absl::MutexLock l(&refs_[i].mu);
+    for (const auto& [ref, s] : refs_[i].m) {
+      absl::MutexLock sl(&s->mu);
+      st.num_chunks += s->full.size() + (s->has_open ? 1 : 0);
+      for (const auto& c : s->full) st.chunk_bytes += c.data->size();
+      if (s->has_open) st.chunk_bytes += s->open.size();
+    }
+  }
+  int64_t mint = min_time_.load(), maxt = max_time_.load();
+  if (mint != INT64_MAX && maxt != INT64_MIN && mint <= maxt) {
+    st.min_time = mint;
+    st.max_time = maxt;
+  }
+  st.samples_appended = samples_appended_.load();
+  st.out_of_order = out_of_order_.load();
+  st.duplicates = duplicates_.load();
+  st.out_of_bounds = out_of_bounds_.load();
+  st.series_created = series_created_.load();
+  st.series_removed = series_removed_.load();
+  return st;
+}
+
+absl::Status Head::Delete(int64_t mint, int64_t maxt,
+                          const std::vector<model::Matcher>& matchers) {
+  if (matchers.empty()) {
+    return absl::InvalidArgumentError("delete needs at least one matcher");
+  }
+  if (mint > maxt) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("delete range start ", mint, " is after end ", maxt));
+  }
+  index::Postings refs = index::PostingsForMatchers(postings_, matchers);
+  std::vector<RefTombstone> stones;
+  stones.reserve(refs.size());
+  for (uint64_t ref : refs) stones.push_back(RefTombstone{ref, {mint, maxt}});
+  if (log_ != nullptr && !stones.empty()) {
+    absl::Status st = log_->LogTombstones(stones);
+    if (!st.ok()) return st;
+  }
+  for (const RefTombstone& t : stones) tombstones_.Add(t.ref, t.iv);
+  return absl::OkStatus();
+}
+
+std::vector<uint64_t> Head::Truncate(int64_t mint) {
+  SetMinValidTime(mint);
+  struct Candidate {
+    uint64_t ref;
+    uint64_t hash;
+  };
+  std::vector<Candidate> empty;
+  int64_t new_min = INT64_MAX;
+  for (int i = 0; i < opts_.stripes; ++i) {
+    absl::MutexLock l(&refs_[i].mu);
+    for (auto& [ref, s] : refs_[i].m) {
+      absl::MutexLock sl(&s->mu);
+      auto& full = s->full;
+      full.erase(std::remove_if(full.begin(), full.end(),
+                                [mint](const Series::FullChunk& c) {
+                                  return c.maxt < mint;
+                                }),
+                 full.end());
+      if (s->has_open && s->last_t.load() < mint) {
+        s->has_open = false;
+        s->open = chunkenc::XorChunk();
+        s->next_at = INT64_MIN;
+      }
+      if (!full.empty()) new_min = std::min(new_min, full.front().mint);
+      else if (s->has_open) new_min = std::min(new_min, s->open_mint);
+      if (full.empty() && !s->has_open && s->pending.load() == 0) {
+        empty.push_back(Candidate{ref, s->labels.Hash()});
+      }
+    }
+  }
+  std::vector<uint64_t> removed;
+  absl::flat_hash_set<uint64_t> removed_set;
+  for (const Candidate& c : empty) {
+    HashStripe& hs = hashes_[c.hash & (opts_.stripes - 1)];
+    RefStripe& rs = refs_[c.ref & (opts_.stripes - 1)];
+    absl::MutexLock hl(&hs.mu);
+    absl::MutexLock rl(&rs.mu);
+    auto it = rs.m.find(c.ref);
+    if (it == rs.m.end()) continue;
+    Series* s = it->second.get();
+    {
+      absl::MutexLock sl(&s->mu);
+      if (!s->full.empty() || s->has_open || s->pending.load() != 0) continue;
+    }
+    auto hit = hs.m.find(c.hash);
+    if (hit != hs.m.end()) {
+      auto& vec = hit->second;
+      vec.erase(std::remove(vec.begin(), vec.end(), s), vec.end());
+      if (vec.empty()) hs.m.erase(hit);
+    }
+    rs.m.erase(it);
+    removed.push_back(c.ref);
+    removed_set.insert(c.ref);
+  }
+  postings_.Delete(removed_set);
+  for (uint64_t ref : removed) tombstones_.Erase(ref);
+  num_series_.fetch_sub(removed.size());
+  series_removed_.fetch_add(removed.size());
+  min_time_.store(new_min);
+  if (new_min == INT64_MAX) {
+    // Empty head: keep max_time_ so the appendable window stays.
+  }
+  return removed;
+}
+
+void Head::ReplaySeries(const RefSeries& rs) {
+  bool created;
+  Series* s = GetOrCreate(rs.labels, rs.ref, false, &created);
+  if (!created && s->ref != rs.ref) {
+    absl::MutexLock l(&alias_mu_);
+    alias_[rs.ref] = s->ref;
+  }
+}
+
+bool Head::ReplaySample(const RefSample& rs) {
+  uint64_t ref = rs.ref;
+  Series* s = GetByRef(ref, false);
+  if (s == nullptr) {
+    absl::MutexLock l(&alias_mu_);
+    auto it = alias_.find(ref);
+    if (it == alias_.end()) return false;
+    ref = it->second;
+    s = GetByRef(ref, false);
+    if (s == nullptr) return false;
+  }
+  storage::AppendError e;
+  {
+    absl::MutexLock sl(&s->mu);
+    e = AppendLocked(s, rs.t, rs.v);
+  }
+  if (e == storage::AppendError::kNone) UpdateTimeBounds(rs.t);
+  return true;
+}
+
+void Head::ReplayTombstone(const RefTombstone& t) {
+  uint64_t ref = t.ref;
+  {
+    absl::MutexLock l(&alias_mu_);
+    auto it = alias_.find(ref);
+    if (it != alias_.end()) ref = it->second;
+  }
+  tombstones_.Add(ref, t.iv);
+}
+
+}  // namespace vigil::tsdb

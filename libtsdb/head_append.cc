@@ -1,0 +1,195 @@
+// Head: the append path (HeadAppender and per-series chunk cutting).
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "libtsdb/head.h"
+#include "libtsdb/internal/head_series.h"
+
+namespace vigil::tsdb {
+namespace {
+
+inline uint64_t Bits(double v) {
+  uint64_t u;
+  std::memcpy(&u, &v, 8);
+  return u;
+}
+
+// The end of the chunk range holding t (floor division).
+inline int64_t RangeEnd(int64_t t, int64_t range) {
+  int64_t q = t / range;
+  if (t % range != 0 && t < 0) --q;
+  if (q >= INT64_MAX / range - 1) return INT64_MAX;
+  return (q + 1) * range;
+}
+
+}  // namespace
+
+storage::AppendError Head::AppendLocked(Series* s, int64_t t, double v) {
+  uint64_t vbits = Bits(v);
+  if (s->has_samples.load(std::memory_order_relaxed)) {
+    int64_t last = s->last_t.load(std::memory_order_relaxed);
+    if (t < last) {
+      out_of_order_.fetch_add(1, std::memory_order_relaxed);
+      return storage::AppendError::kOutOfOrder;
+    }
+    if (t == last) {
+      if (vbits == s->last_vbits.load(std::memory_order_relaxed)) {
+        return storage::AppendError::kNone;
+      }
+      duplicates_.fetch_add(1, std::memory_order_relaxed);
+      return storage::AppendError::kDuplicate;
+    }
+  }
+  if (!s->has_open || t >= s->next_at ||
+      s->open.num_samples() >= opts_.samples_per_chunk) {
+    if (s->has_open) {
+      s->full.push_back(Series::FullChunk{
+          std::make_shared<const std::string>(s->open.bytes()), s->open_mint,
+          s->last_t.load(std::memory_order_relaxed)});
+    }
+    s->open = chunkenc::XorChunk();
+    s->has_open = true;
+    s->open_mint = t;
+    s->next_at = RangeEnd(t, opts_.chunk_range_ms);
+    num_chunks_.fetch_add(1, std::memory_order_relaxed);
+  }
+  s->open.Append(t, v);
+  s->last_t.store(t, std::memory_order_relaxed);
+  s->last_vbits.store(vbits, std::memory_order_relaxed);
+  s->has_samples.store(true, std::memory_order_release);
+  samples_appended_.fetch_add(1, std::memory_order_relaxed);
+  return storage::AppendError::kNone;
+}
+
+class HeadAppender final : public storage::Appender {
+ public:
+  explicit HeadAppender(Head* head) : h_(head) {}
+
+  ~HeadAppender() override {
+    if (!done_) (void)Rollback();
+  }
+
+  absl::StatusOr<storage::SeriesRef> Append(storage::SeriesRef ref,
+                                            const model::Labels& labels,
+                                            int64_t t, double v) override {
+    if (done_) {
+      return absl::FailedPreconditionError(
+          "appender used after Commit or Rollback");
+    }
+    Head::Series* s = nullptr;
+    if (ref != 0) s = h_->GetByRef(ref, /*pin=*/true);
+    if (s == nullptr) {
+      if (labels.empty()) {
+        return absl::InvalidArgumentError("empty labelset");
+      }
+      bool created = false;
+      absl::Status valid;
+      s = h_->GetOrCreate(labels, 0, /*pin=*/true, &created, &valid);
+      if (s == nullptr) return valid;
+      if (created) new_series_.push_back(RefSeries{s->ref, s->labels});
+    }
+    if (t < h_->MinValidTime()) {
+      s->pending.fetch_sub(1, std::memory_order_relaxed);
+      h_->out_of_bounds_.fetch_add(1, std::memory_order_relaxed);
+      return absl::FailedPreconditionError(storage::kErrOutOfBounds);
+    }
+    if (s->has_samples.load(std::memory_order_acquire)) {
+      int64_t last = s->last_t.load(std::memory_order_relaxed);
+      if (t < last) {
+        s->pending.fetch_sub(1, std::memory_order_relaxed);
+        h_->out_of_order_.fetch_add(1, std::memory_order_relaxed);
+        return absl::FailedPreconditionError(storage::kErrOutOfOrder);
+      }
+      if (t == last &&
+          Bits(v) != s->last_vbits.load(std::memory_order_relaxed)) {
+        s->pending.fetch_sub(1, std::memory_order_relaxed);
+        h_->duplicates_.fetch_add(1, std::memory_order_relaxed);
+        return absl::FailedPreconditionError(storage::kErrDuplicate);
+      }
+    }
+    pending_.push_back(Pending{s, t, v});
+    return s->ref;
+  }
+
+  absl::Status Commit() override {
+    if (done_) {
+      return absl::FailedPreconditionError(
+          "appender used after Commit or Rollback");
+    }
+    done_ = true;
+    if (h_->log_ != nullptr) {
+      absl::Status st;
+      if (!new_series_.empty()) st = h_->log_->LogSeries(new_series_);
+      if (st.ok() && !pending_.empty()) {
+        std::vector<RefSample> samples;
+        samples.reserve(pending_.size());
+        for (const Pending& p : pending_) {
+          samples.push_back(RefSample{p.s->ref, p.t, p.v});
+        }
+        st = h_->log_->LogSamples(samples);
+      }
+      if (!st.ok()) {
+        Unpin();
+        return st;
+      }
+    }
+    int64_t mint = INT64_MAX, maxt = INT64_MIN;
+    for (const Pending& p : pending_) {
+      storage::AppendError e;
+      {
+        absl::MutexLock l(&p.s->mu);
+        e = h_->AppendLocked(p.s, p.t, p.v);
+      }
+      p.s->pending.fetch_sub(1, std::memory_order_relaxed);
+      if (e == storage::AppendError::kNone) {
+        mint = std::min(mint, p.t);
+        maxt = std::max(maxt, p.t);
+      }
+    }
+    if (mint != INT64_MAX) {
+      h_->UpdateTimeBounds(mint);
+      h_->UpdateTimeBounds(maxt);
+    }
+    pending_.clear();
+    return absl::OkStatus();
+  }
+
+  absl::Status Rollback() override {
+    if (done_) return absl::OkStatus();
+    done_ = true;
+    Unpin();
+    // Series exist in memory whatever happens to the samples, so their
+    // records are logged even now (later appends may use the refs).
+    if (h_->log_ != nullptr && !new_series_.empty()) {
+      return h_->log_->LogSeries(new_series_);
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  struct Pending {
+    Head::Series* s;
+    int64_t t;
+    double v;
+  };
+
+  void Unpin() {
+    for (const Pending& p : pending_) {
+      p.s->pending.fetch_sub(1, std::memory_order_relaxed);
+    }
+    pending_.clear();
+  }
+
+  Head* h_;
+  std::vector<Pending> pending_;
+  std::vector<RefSeries> new_series_;
+  bool done_ = false;
+};
+
+std::unique_ptr<storage::Appender> Head::NewAppender() {
+  return std::make_unique<HeadAppender>(this);
+}
+
+}  // namespace vigil::tsdb
