@@ -1,0 +1,311 @@
+#include "libtsdb/wal/wal.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "libtsdb/encoding/crc32c.h"
+#include "libtsdb/encoding/encoding.h"
+#include "libtsdb/fileutil/fileutil.h"
+
+namespace vigil::tsdb::wal {
+
+using fileutil::JoinPath;
+
+std::string CheckpointName(int i) {
+  return absl::StrFormat("checkpoint.%08d", i);
+}
+
+std::pair<std::string, int> LastCheckpoint(const std::string& dir) {
+  auto names = fileutil::ListDir(dir);
+  int best = -1;
+  if (names.ok()) {
+    for (const std::string& n : *names) {
+      if (n.size() != 19 || n.compare(0, 11, "checkpoint.") != 0) continue;
+      int i = ParseSegmentName(absl::string_view(n).substr(11));
+      if (i > best) best = i;
+    }
+  }
+  if (best < 0) return {"", -1};
+  return {JoinPath(dir, CheckpointName(best)), best};
+}
+
+Wal::Wal(std::string dir, WalOptions options)
+    : dir_(std::move(dir)), opts_(options) {
+  page_.assign(kPageSize, '\0');
+}
+
+Wal::~Wal() { (void)Close(); }
+
+absl::StatusOr<std::unique_ptr<Wal>> Wal::Create(const std::string& dir,
+                                                 const WalOptions& options) {
+  if (options.segment_size < static_cast<int64_t>(kPageSize) ||
+      options.segment_size % kPageSize != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "WAL segment size ", options.segment_size,
+        " is not a positive multiple of the 32 KiB page size"));
+  }
+  absl::Status s = fileutil::MkdirAll(dir);
+  if (!s.ok()) return s;
+  auto segs = ListSegments(dir);
+  if (!segs.ok()) return segs.status();
+  int next = segs->empty() ? 0 : segs->back() + 1;
+  auto cp = LastCheckpoint(dir);
+  if (cp.second >= next) next = cp.second + 1;
+  std::unique_ptr<Wal> w(new Wal(dir, options));
+  absl::MutexLock l(&w->mu_);
+  s = w->OpenSegmentLocked(next);
+  if (!s.ok()) return s;
+  return w;
+}
+
+absl::Status Wal::OpenSegmentLocked(int index) {
+  std::string path = JoinPath(dir_, SegmentName(index));
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::InternalError(
+        absl::StrCat("create WAL segment ", path, ": ", std::strerror(errno)));
+  }
+  fd_ = fd;
+  segment_ = index;
+  pages_done_ = 0;
+  page_alloc_ = 0;
+  page_flushed_ = 0;
+  std::memset(&page_[0], 0, kPageSize);
+  return fileutil::SyncDir(dir_);
+}
+
+absl::Status Wal::FlushLocked(bool pad) {
+  size_t end = pad ? kPageSize : page_alloc_;
+  if (end > page_flushed_) {
+    absl::Status s = fileutil::WriteAll(
+        fd_, absl::string_view(page_.data() + page_flushed_, end - page_flushed_),
+        JoinPath(dir_, SegmentName(segment_)));
+    if (!s.ok()) return s;
+    page_flushed_ = end;
+  }
+  if (pad) {
+    ++pages_done_;
+    page_alloc_ = 0;
+    page_flushed_ = 0;
+    std::memset(&page_[0], 0, kPageSize);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Wal::CloseSegmentLocked() {
+  if (fd_ < 0) return absl::OkStatus();
+  absl::Status s;
+  if (page_alloc_ > 0) s = FlushLocked(/*pad=*/true);
+  if (s.ok() && ::fdatasync(fd_) != 0) {
+    s = absl::InternalError(absl::StrCat("fsync WAL segment ", segment_, ": ",
+                                         std::strerror(errno)));
+  }
+  ::close(fd_);
+  fd_ = -1;
+  return s;
+}
+
+absl::Status Wal::Log(absl::string_view rec) {
+  absl::MutexLock l(&mu_);
+  if (closed_ || fd_ < 0) return absl::FailedPreconditionError("WAL is closed");
+  const size_t payload = kPageSize - kFragmentHeaderSize;
+  size_t frags = rec.size() / payload + 2;
+  size_t need = rec.size() + frags * kFragmentHeaderSize;
+  size_t seg_pages = opts_.segment_size / kPageSize;
+  size_t left = (kPageSize - page_alloc_) +
+                (seg_pages > pages_done_ + 1 ? seg_pages - pages_done_ - 1 : 0) *
+                    kPageSize;
+  if (need > left && (pages_done_ > 0 || page_alloc_ > 0)) {
+    absl::Status s = CloseSegmentLocked();
+    if (s.ok()) s = OpenSegmentLocked(segment_ + 1);
+    if (!s.ok()) return s;
+  }
+  bool first = true;
+  for (;;) {
+    if (kPageSize - page_alloc_ <= kFragmentHeaderSize) {
+      absl::Status s = FlushLocked(/*pad=*/true);
+      if (!s.ok()) return s;
+    }
+    size_t room = kPageSize - page_alloc_ - kFragmentHeaderSize;
+    size_t n = std::min(room, rec.size());
+    bool last = n == rec.size();
+    uint8_t type = first ? (last ? kFull : kFirst) : (last ? kLast : kMiddle);
+    char* h = &page_[page_alloc_];
+    h[0] = static_cast<char>(type);
+    h[1] = static_cast<char>(n >> 8);
+    h[2] = static_cast<char>(n);
+    StoreBE32(h + 3, Crc32cExtend(0, rec.data(), n));
+    std::memcpy(h + kFragmentHeaderSize, rec.data(), n);
+    page_alloc_ += kFragmentHeaderSize + n;
+    rec.remove_prefix(n);
+    first = false;
+    if (last) break;
+  }
+  if (kPageSize - page_alloc_ <= kFragmentHeaderSize) {
+    absl::Status s = FlushLocked(/*pad=*/true);
+    if (!s.ok()) return s;
+  } else {
+    absl::Status s = FlushLocked(/*pad=*/false);
+    if (!s.ok()) return s;
+  }
+  if (opts_.sync_every_log && ::fdatasync(fd_) != 0) {
+    return absl::InternalError(
+        absl::StrCat("fsync WAL segment ", segment_, ": ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Wal::Sync() {
+  absl::MutexLock l(&mu_);
+  if (fd_ < 0) return absl::OkStatus();
+  if (::fdatasync(fd_) != 0) {
+    return absl::InternalError(
+        absl::StrCat("fsync WAL segment ", segment_, ": ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Wal::NextSegment() {
+  absl::MutexLock l(&mu_);
+  if (closed_) return absl::FailedPreconditionError("WAL is closed");
+  absl::Status s = CloseSegmentLocked();
+  if (!s.ok()) return s;
+  return OpenSegmentLocked(segment_ + 1);
+}
+
+absl::Status Wal::Close() {
+  absl::MutexLock l(&mu_);
+  if (closed_) return absl::OkStatus();
+  closed_ = true;
+  return CloseSegmentLocked();
+}
+
+int Wal::current_segment() const {
+  absl::MutexLock l(&mu_);
+  return segment_;
+}
+
+int64_t Wal::Size() const { return fileutil::DirSize(dir_); }
+
+namespace {
+
+// Replays one segment's bytes. Returns the parser's stop state.
+SegmentParser::Stop ReplaySegment(absl::string_view data, Wal::RecordFn fn,
+                                  ReplayStats* stats, SegmentParser* p) {
+  std::string rec;
+  while (p->Next(&rec)) {
+    fn(rec);
+    ++stats->records;
+  }
+  return p->stop();
+}
+
+}  // namespace
+
+absl::Status ReadAll(const std::string& dir, Wal::RecordFn fn,
+                     ReplayStats* stats) {
+  auto segs = ListSegments(dir);
+  if (!segs.ok()) return segs.status();
+  for (int i : *segs) {
+    auto data = fileutil::ReadFile(JoinPath(dir, SegmentName(i)));
+    if (!data.ok()) return data.status();
+    SegmentParser p(*data);
+    if (ReplaySegment(*data, fn, stats, &p) != SegmentParser::Stop::kEnd) {
+      stats->dropped_records += 1 + p.CountRecordsAfterCorruption();
+      stats->repair_message = absl::StrCat(
+          dir, "/", SegmentName(i), " at offset ", p.bad_offset(), ": ",
+          p.reason());
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Wal>> Wal::Open(const std::string& dir,
+                                               const WalOptions& options,
+                                               RecordFn fn,
+                                               ReplayStats* stats) {
+  *stats = ReplayStats();
+  absl::Status s = fileutil::MkdirAll(dir);
+  if (!s.ok()) return s;
+  // Leftovers of an interrupted checkpoint.
+  if (auto names = fileutil::ListDir(dir); names.ok()) {
+    for (const std::string& n : *names) {
+      if (n.size() > 4 && n.compare(n.size() - 4, 4, ".tmp") == 0) {
+        s = fileutil::RemoveAll(JoinPath(dir, n));
+        if (!s.ok()) return s;
+      }
+    }
+  }
+  auto cp = LastCheckpoint(dir);
+  if (cp.second >= 0) {
+    stats->checkpoint = cp.second;
+    ReplayStats cps;
+    s = ReadAll(cp.first, fn, &cps);
+    if (!s.ok()) return s;
+    stats->records += cps.records;
+    if (cps.dropped_records > 0) {
+      stats->dropped_records += cps.dropped_records;
+      stats->repair_message = "checkpoint: " + cps.repair_message;
+      std::fprintf(stderr, "vigil tsdb: WAL checkpoint damaged, %llu records "
+                   "dropped: %s\n",
+                   static_cast<unsigned long long>(cps.dropped_records),
+                   cps.repair_message.c_str());
+    }
+  }
+  auto segs = ListSegments(dir);
+  if (!segs.ok()) return segs.status();
+  std::vector<int> live;
+  for (int i : *segs) {
+    if (i > cp.second) live.push_back(i);
+  }
+  for (size_t k = 0; k < live.size(); ++k) {
+    int i = live[k];
+    std::string path = JoinPath(dir, SegmentName(i));
+    auto data = fileutil::ReadFile(path);
+    if (!data.ok()) return data.status();
+    if (stats->first_segment < 0) stats->first_segment = i;
+    stats->last_segment = i;
+    SegmentParser p(*data);
+    SegmentParser::Stop stop = ReplaySegment(*data, fn, stats, &p);
+    if (stop == SegmentParser::Stop::kEnd) continue;
+    bool last = k + 1 == live.size();
+    if (stop == SegmentParser::Stop::kTorn && last) {
+      stats->torn_bytes = data->size() - p.bad_offset();
+      s = fileutil::Truncate(path, p.bad_offset());
+      if (!s.ok()) return s;
+      break;
+    }
+    // Corruption: keep what precedes it, drop the rest of the log.
+    uint64_t dropped = 1 + p.CountRecordsAfterCorruption();
+    for (size_t j = k + 1; j < live.size(); ++j) {
+      std::string later = JoinPath(dir, SegmentName(live[j]));
+      auto ld = fileutil::ReadFile(later);
+      if (ld.ok()) {
+        SegmentParser lp(*ld);
+        std::string rec;
+        while (lp.Next(&rec)) ++dropped;
+      }
+      s = fileutil::RemoveAll(later);
+      if (!s.ok()) return s;
+    }
+    s = fileutil::Truncate(path, p.bad_offset());
+    if (!s.ok()) return s;
+    stats->repaired = true;
+    stats->dropped_records += dropped;
+    stats->repair_message =
+        absl::StrCat("segment ", path, " offset ", p.bad_offset(), ": ",
+                     p.reason(), "; truncated there, ", dropped,
+                     " records dropped");
+    std::fprintf(stderr, "vigil tsdb: WAL repaired: %s\n",
+                 stats->repair_message.c_str());
+    break;
+  }
+  return Create(dir, options);
+}
+
+}  // namespace vigil::tsdb::wal
