@@ -28,7 +28,14 @@ def _link_flags(rctx, entries):
 
 def _system_repository_impl(rctx):
     for header in rctx.attr.required_headers:
-        if not rctx.path("/usr/include/" + header).exists:
+        # Debian puts some headers (curl) under the multiarch directory,
+        # which is also on the compiler's default include path.
+        found = [
+            d
+            for d in ["/usr/include/", "/usr/include/x86_64-linux-gnu/", "/usr/include/aarch64-linux-gnu/"]
+            if rctx.path(d + header).exists
+        ]
+        if not found:
             fail("@%s needs /usr/include/%s, which is missing; %s" %
                  (rctx.name, header, _SETUP_HINT))
 
