@@ -435,6 +435,8 @@ absl::StatusOr<int64_t> EvalDurationMs(const Expr& e, int64_t step_ms,
 
 bool NeedsDurationResolution(const Expr& root) {
   switch (root.kind) {
+    case NodeKind::kDuration:
+      return UsesStepOrRange(root);
     case NodeKind::kVectorSelector: {
       const auto& v = root.As<VectorSelector>();
       return v.original_offset_expr && UsesStepOrRange(*v.original_offset_expr);
