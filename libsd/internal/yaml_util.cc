@@ -61,6 +61,12 @@ absl::Status FromYamlException(const YAML::Exception& e,
 absl::Status CheckMap(const YAML::Node& node,
                       std::initializer_list<absl::string_view> fields,
                       absl::string_view type, absl::string_view source) {
+  return CheckMap(node, std::vector<absl::string_view>(fields), type, source);
+}
+
+absl::Status CheckMap(const YAML::Node& node,
+                      const std::vector<absl::string_view>& fields,
+                      absl::string_view type, absl::string_view source) {
   if (!node.IsDefined() || node.IsNull()) return absl::OkStatus();
   if (!node.IsMap()) return TypeError(node, source, type);
   for (auto it = node.begin(); it != node.end(); ++it) {

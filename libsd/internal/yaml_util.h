@@ -35,6 +35,9 @@ absl::Status YamlMarkError(const YAML::Mark& mark, absl::string_view source,
 absl::Status CheckMap(const YAML::Node& node,
                       std::initializer_list<absl::string_view> fields,
                       absl::string_view type, absl::string_view source);
+absl::Status CheckMap(const YAML::Node& node,
+                      const std::vector<absl::string_view>& fields,
+                      absl::string_view type, absl::string_view source);
 
 // node[key] when `node` is a map holding `key`, else an undefined node.
 YAML::Node Field(const YAML::Node& node, absl::string_view key);

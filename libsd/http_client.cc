@@ -1,0 +1,449 @@
+#include "libsd/http_client.h"
+
+#include <curl/curl.h>
+
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "libsd/internal/yaml_util.h"
+#include "model/status_macros.h"
+#include "yaml-cpp/yaml.h"
+
+namespace vigil::sd {
+
+using internal::Field;
+using internal::ReadString;
+using internal::YamlError;
+
+const std::vector<absl::string_view>& HTTPClientConfigFields() {
+  static const auto* fields = new std::vector<absl::string_view>{
+      "basic_auth",   "authorization",   "oauth2",
+      "bearer_token", "bearer_token_file", "tls_config",
+      "proxy_url",    "no_proxy",        "proxy_from_environment",
+      "proxy_connect_header", "follow_redirects", "enable_http2",
+      "http_headers"};
+  return *fields;
+}
+
+absl::StatusOr<HTTPClientConfig> ParseHTTPClientConfig(
+    const YAML::Node& node, absl::string_view source) {
+  HTTPClientConfig c;
+  try {
+    auto str = [&](const YAML::Node& n, const char* key,
+                   std::string* out) -> absl::Status {
+      YAML::Node f = Field(n, key);
+      if (!f.IsDefined()) return absl::OkStatus();
+      VIGIL_ASSIGN_OR_RETURN(*out, ReadString(f, source));
+      return absl::OkStatus();
+    };
+    if (YAML::Node o = Field(node, "oauth2"); o.IsDefined() && !o.IsNull()) {
+      return absl::UnimplementedError(
+          absl::StrCat(source, ": oauth2 is not supported by Vigil"));
+    }
+    if (YAML::Node h = Field(node, "http_headers"); h.IsDefined() && !h.IsNull()) {
+      return absl::UnimplementedError(
+          absl::StrCat(source, ": http_headers is not supported by Vigil"));
+    }
+    YAML::Node ba = Field(node, "basic_auth");
+    if (ba.IsDefined() && !ba.IsNull()) {
+      VIGIL_RETURN_IF_ERROR(internal::CheckMap(
+          ba, {"username", "username_file", "password", "password_file"},
+          "config.BasicAuth", source));
+      c.has_basic_auth = true;
+      VIGIL_RETURN_IF_ERROR(str(ba, "username", &c.username));
+      VIGIL_RETURN_IF_ERROR(str(ba, "username_file", &c.username_file));
+      VIGIL_RETURN_IF_ERROR(str(ba, "password", &c.password));
+      VIGIL_RETURN_IF_ERROR(str(ba, "password_file", &c.password_file));
+      if (!c.username.empty() && !c.username_file.empty()) {
+        return YamlError(ba, source,
+                         "at most one of basic_auth username, username_file & "
+                         "username_ref must be configured");
+      }
+      if (!c.password.empty() && !c.password_file.empty()) {
+        return YamlError(ba, source,
+                         "at most one of basic_auth password, password_file & "
+                         "password_ref must be configured");
+      }
+    }
+    std::string bearer, bearer_file;
+    VIGIL_RETURN_IF_ERROR(str(node, "bearer_token", &bearer));
+    VIGIL_RETURN_IF_ERROR(str(node, "bearer_token_file", &bearer_file));
+    if (!bearer.empty() && !bearer_file.empty()) {
+      return YamlError(node, source,
+                       "at most one of bearer_token & bearer_token_file must "
+                       "be configured");
+    }
+    if (c.has_basic_auth && (!bearer.empty() || !bearer_file.empty())) {
+      return YamlError(node, source,
+                       "at most one of basic_auth, oauth2, bearer_token & "
+                       "bearer_token_file must be configured");
+    }
+    YAML::Node au = Field(node, "authorization");
+    if (au.IsDefined() && !au.IsNull()) {
+      VIGIL_RETURN_IF_ERROR(internal::CheckMap(
+          au, {"type", "credentials", "credentials_file"},
+          "config.Authorization", source));
+      if (!bearer.empty() || !bearer_file.empty()) {
+        return YamlError(au, source,
+                         "authorization is not compatible with bearer_token & "
+                         "bearer_token_file");
+      }
+      VIGIL_RETURN_IF_ERROR(str(au, "type", &c.auth_type));
+      VIGIL_RETURN_IF_ERROR(str(au, "credentials", &c.credentials));
+      VIGIL_RETURN_IF_ERROR(str(au, "credentials_file", &c.credentials_file));
+      if (!c.credentials.empty() && !c.credentials_file.empty()) {
+        return YamlError(au, source,
+                         "at most one of authorization credentials & "
+                         "credentials_file must be configured");
+      }
+      c.auth_type = std::string(absl::StripAsciiWhitespace(c.auth_type));
+      if (c.auth_type.empty()) c.auth_type = "Bearer";
+      if (absl::AsciiStrToLower(c.auth_type) == "basic") {
+        return YamlError(au, source,
+                         "authorization type cannot be set to \"basic\", use "
+                         "\"basic_auth\" instead");
+      }
+      if (c.has_basic_auth) {
+        return YamlError(au, source,
+                         "at most one of basic_auth, oauth2 & authorization "
+                         "must be configured");
+      }
+    } else if (!bearer.empty() || !bearer_file.empty()) {
+      c.auth_type = "Bearer";
+      c.credentials = bearer;
+      c.credentials_file = bearer_file;
+    }
+    YAML::Node tls = Field(node, "tls_config");
+    if (tls.IsDefined() && !tls.IsNull()) {
+      VIGIL_RETURN_IF_ERROR(internal::CheckMap(
+          tls,
+          {"ca", "ca_file", "cert", "cert_file", "key", "key_file",
+           "server_name", "insecure_skip_verify", "min_version", "max_version"},
+          "config.TLSConfig", source));
+      VIGIL_RETURN_IF_ERROR(str(tls, "ca", &c.tls.ca));
+      VIGIL_RETURN_IF_ERROR(str(tls, "ca_file", &c.tls.ca_file));
+      VIGIL_RETURN_IF_ERROR(str(tls, "cert", &c.tls.cert));
+      VIGIL_RETURN_IF_ERROR(str(tls, "cert_file", &c.tls.cert_file));
+      VIGIL_RETURN_IF_ERROR(str(tls, "key", &c.tls.key));
+      VIGIL_RETURN_IF_ERROR(str(tls, "key_file", &c.tls.key_file));
+      VIGIL_RETURN_IF_ERROR(str(tls, "min_version", &c.tls.min_version));
+      std::string server_name;
+      VIGIL_RETURN_IF_ERROR(str(tls, "server_name", &server_name));
+      if (!server_name.empty()) {
+        return absl::UnimplementedError(absl::StrCat(
+            source, ": tls_config.server_name is not supported by Vigil"));
+      }
+      if (!c.tls.ca.empty() && !c.tls.ca_file.empty()) {
+        return YamlError(tls, source,
+                         "at most one of ca and ca_file must be configured");
+      }
+      if (!c.tls.cert.empty() && !c.tls.cert_file.empty()) {
+        return YamlError(tls, source,
+                         "at most one of cert and cert_file must be configured");
+      }
+      if (!c.tls.key.empty() && !c.tls.key_file.empty()) {
+        return YamlError(tls, source,
+                         "at most one of key and key_file must be configured");
+      }
+      bool has_cert = !c.tls.cert.empty() || !c.tls.cert_file.empty();
+      bool has_key = !c.tls.key.empty() || !c.tls.key_file.empty();
+      if (has_cert != has_key) {
+        return YamlError(tls, source,
+                         has_cert ? "exactly one of key or key_file must be "
+                                    "configured when a client certificate is "
+                                    "configured"
+                                  : "exactly one of cert or cert_file must be "
+                                    "configured when a client key is configured");
+      }
+      if (YAML::Node v = Field(tls, "insecure_skip_verify"); v.IsDefined()) {
+        VIGIL_ASSIGN_OR_RETURN(c.tls.insecure_skip_verify,
+                               internal::ReadBool(v, source));
+      }
+      if (!c.tls.min_version.empty() && c.tls.min_version != "TLS10" &&
+          c.tls.min_version != "TLS11" && c.tls.min_version != "TLS12" &&
+          c.tls.min_version != "TLS13") {
+        return YamlError(Field(tls, "min_version"), source,
+                         absl::StrCat("unknown TLS version: ", c.tls.min_version));
+      }
+    }
+    VIGIL_RETURN_IF_ERROR(str(node, "proxy_url", &c.proxy_url));
+    if (YAML::Node v = Field(node, "follow_redirects"); v.IsDefined()) {
+      VIGIL_ASSIGN_OR_RETURN(c.follow_redirects, internal::ReadBool(v, source));
+    }
+    if (YAML::Node v = Field(node, "enable_http2"); v.IsDefined()) {
+      VIGIL_ASSIGN_OR_RETURN(c.enable_http2, internal::ReadBool(v, source));
+    }
+  } catch (const YAML::Exception& e) {
+    return internal::FromYamlException(e, source);
+  }
+  return c;
+}
+
+namespace {
+
+void GlobalInit() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_ALL); });
+}
+
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path,
+                                           absl::string_view what) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("unable to read ", what, " file ", path));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return std::string(absl::StripAsciiWhitespace(ss.str()));
+}
+
+struct Transfer {
+  std::string* body = nullptr;
+  size_t max_body = 0;
+  bool too_big = false;
+  const std::function<bool(long)>* on_status = nullptr;
+  const std::function<bool(absl::string_view)>* on_data = nullptr;
+  bool status_sent = false;
+  bool aborted_by_callback = false;
+  CURL* curl = nullptr;
+  std::string content_type;
+  const absl::Notification* cancel = nullptr;
+};
+
+size_t WriteCb(char* ptr, size_t size, size_t n, void* ud) {
+  auto* t = static_cast<Transfer*>(ud);
+  size_t len = size * n;
+  if (t->on_data != nullptr) {
+    if (!t->status_sent) {
+      t->status_sent = true;
+      long code = 0;
+      curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code);
+      if (!(*t->on_status)(code)) {
+        t->aborted_by_callback = true;
+        return 0;
+      }
+    }
+    if (!(*t->on_data)(absl::string_view(ptr, len))) {
+      t->aborted_by_callback = true;
+      return 0;
+    }
+    return len;
+  }
+  if (t->body->size() + len > t->max_body) {
+    t->too_big = true;
+    return 0;
+  }
+  t->body->append(ptr, len);
+  return len;
+}
+
+size_t HeaderCb(char* ptr, size_t size, size_t n, void* ud) {
+  auto* t = static_cast<Transfer*>(ud);
+  absl::string_view line(ptr, size * n);
+  if (absl::StartsWithIgnoreCase(line, "content-type:")) {
+    t->content_type =
+        std::string(absl::StripAsciiWhitespace(line.substr(13)));
+  }
+  return size * n;
+}
+
+int ProgressCb(void* ud, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* t = static_cast<Transfer*>(ud);
+  return t->cancel != nullptr && t->cancel->HasBeenNotified() ? 1 : 0;
+}
+
+}  // namespace
+
+struct HttpClient::Impl {
+  HTTPClientConfig cfg;
+  CURL* curl = nullptr;
+
+  // Sets options shared by Get and Stream; `list` receives the header
+  // list to free after the transfer.
+  absl::Status Prepare(const std::string& url,
+                       const std::vector<std::string>& headers, Transfer* t,
+                       curl_slist** list, std::string* userpwd,
+                       char* errbuf) {
+    curl_easy_reset(curl);
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &WriteCb);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &HeaderCb);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, t);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &ProgressCb);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, t);
+    curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION,
+                     cfg.follow_redirects ? 1L : 0L);
+    curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
+    curl_easy_setopt(curl, CURLOPT_HTTP_VERSION,
+                     cfg.enable_http2 ? CURL_HTTP_VERSION_2TLS
+                                      : CURL_HTTP_VERSION_1_1);
+    if (!cfg.proxy_url.empty()) {
+      curl_easy_setopt(curl, CURLOPT_PROXY, cfg.proxy_url.c_str());
+    } else {
+      curl_easy_setopt(curl, CURLOPT_PROXY, "");
+    }
+    const TLSConfig& tls = cfg.tls;
+    if (!tls.ca_file.empty()) {
+      curl_easy_setopt(curl, CURLOPT_CAINFO, tls.ca_file.c_str());
+    }
+    if (!tls.ca.empty()) {
+      curl_blob blob{const_cast<char*>(tls.ca.data()), tls.ca.size(),
+                     CURL_BLOB_COPY};
+      curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &blob);
+    }
+    if (!tls.cert_file.empty()) {
+      curl_easy_setopt(curl, CURLOPT_SSLCERT, tls.cert_file.c_str());
+    }
+    if (!tls.cert.empty()) {
+      curl_blob blob{const_cast<char*>(tls.cert.data()), tls.cert.size(),
+                     CURL_BLOB_COPY};
+      curl_easy_setopt(curl, CURLOPT_SSLCERT_BLOB, &blob);
+    }
+    if (!tls.key_file.empty()) {
+      curl_easy_setopt(curl, CURLOPT_SSLKEY, tls.key_file.c_str());
+    }
+    if (!tls.key.empty()) {
+      curl_blob blob{const_cast<char*>(tls.key.data()), tls.key.size(),
+                     CURL_BLOB_COPY};
+      curl_easy_setopt(curl, CURLOPT_SSLKEY_BLOB, &blob);
+    }
+    if (tls.insecure_skip_verify) {
+      curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+      curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (!tls.min_version.empty()) {
+      long v = tls.min_version == "TLS13"   ? CURL_SSLVERSION_TLSv1_3
+               : tls.min_version == "TLS12" ? CURL_SSLVERSION_TLSv1_2
+               : tls.min_version == "TLS11" ? CURL_SSLVERSION_TLSv1_1
+                                            : CURL_SSLVERSION_TLSv1_0;
+      curl_easy_setopt(curl, CURLOPT_SSLVERSION, v);
+    }
+    for (const std::string& h : headers) {
+      *list = curl_slist_append(*list, h.c_str());
+    }
+    if (!cfg.auth_type.empty()) {
+      std::string cred = cfg.credentials;
+      if (!cfg.credentials_file.empty()) {
+        VIGIL_ASSIGN_OR_RETURN(
+            cred, ReadSecretFile(cfg.credentials_file, "authorization credentials"));
+      }
+      std::string h = absl::StrCat("Authorization: ", cfg.auth_type, " ", cred);
+      *list = curl_slist_append(*list, h.c_str());
+    }
+    if (cfg.has_basic_auth) {
+      std::string user = cfg.username, pass = cfg.password;
+      if (!cfg.username_file.empty()) {
+        VIGIL_ASSIGN_OR_RETURN(user, ReadSecretFile(cfg.username_file, "username"));
+      }
+      if (!cfg.password_file.empty()) {
+        VIGIL_ASSIGN_OR_RETURN(pass, ReadSecretFile(cfg.password_file, "password"));
+      }
+      curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+      *userpwd = absl::StrCat(user, ":", pass);
+      curl_easy_setopt(curl, CURLOPT_USERPWD, userpwd->c_str());
+    }
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, *list);
+    t->curl = curl;
+    return absl::OkStatus();
+  }
+
+  absl::Status MapError(CURLcode rc, const Transfer& t, const std::string& url,
+                        const char* errbuf) {
+    std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    if (rc == CURLE_ABORTED_BY_CALLBACK) {
+      return absl::CancelledError(absl::StrCat("Get \"", url, "\": cancelled"));
+    }
+    if (rc == CURLE_OPERATION_TIMEDOUT) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("Get \"", url, "\": ", detail));
+    }
+    return absl::UnavailableError(absl::StrCat("Get \"", url, "\": ", detail));
+  }
+};
+
+HttpClient::HttpClient(HTTPClientConfig cfg) : impl_(new Impl) {
+  GlobalInit();
+  impl_->cfg = std::move(cfg);
+  impl_->curl = curl_easy_init();
+}
+
+HttpClient::~HttpClient() {
+  if (impl_->curl != nullptr) curl_easy_cleanup(impl_->curl);
+  delete impl_;
+}
+
+absl::StatusOr<HttpResponse> HttpClient::Get(
+    const std::string& url, const std::vector<std::string>& headers,
+    absl::Duration timeout, size_t max_body, const absl::Notification* cancel) {
+  if (impl_->curl == nullptr) return absl::InternalError("curl_easy_init failed");
+  HttpResponse resp;
+  Transfer t;
+  t.body = &resp.body;
+  t.max_body = max_body;
+  t.cancel = cancel;
+  curl_slist* list = nullptr;
+  std::string userpwd;
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  absl::Status st = impl_->Prepare(url, headers, &t, &list, &userpwd, errbuf);
+  if (!st.ok()) {
+    curl_slist_free_all(list);
+    return st;
+  }
+  curl_easy_setopt(impl_->curl, CURLOPT_TIMEOUT_MS,
+                   static_cast<long>(absl::ToInt64Milliseconds(timeout)));
+  CURLcode rc = curl_easy_perform(impl_->curl);
+  curl_slist_free_all(list);
+  if (t.too_big) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "Get \"", url, "\": response body larger than ", max_body, " bytes"));
+  }
+  if (rc != CURLE_OK) return impl_->MapError(rc, t, url, errbuf);
+  curl_easy_getinfo(impl_->curl, CURLINFO_RESPONSE_CODE, &resp.status);
+  resp.content_type = t.content_type;
+  return resp;
+}
+
+absl::StatusOr<long> HttpClient::Stream(
+    const std::string& url, const std::vector<std::string>& headers,
+    const std::function<bool(long)>& on_status,
+    const std::function<bool(absl::string_view)>& on_data,
+    absl::Duration idle_timeout, const absl::Notification* cancel) {
+  if (impl_->curl == nullptr) return absl::InternalError("curl_easy_init failed");
+  Transfer t;
+  t.on_status = &on_status;
+  t.on_data = &on_data;
+  t.cancel = cancel;
+  curl_slist* list = nullptr;
+  std::string userpwd;
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  absl::Status st = impl_->Prepare(url, headers, &t, &list, &userpwd, errbuf);
+  if (!st.ok()) {
+    curl_slist_free_all(list);
+    return st;
+  }
+  long idle_s = std::max<long>(1, absl::ToInt64Seconds(idle_timeout));
+  curl_easy_setopt(impl_->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(impl_->curl, CURLOPT_LOW_SPEED_TIME, idle_s);
+  curl_easy_setopt(impl_->curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+  CURLcode rc = curl_easy_perform(impl_->curl);
+  curl_slist_free_all(list);
+  long code = 0;
+  curl_easy_getinfo(impl_->curl, CURLINFO_RESPONSE_CODE, &code);
+  if (t.aborted_by_callback) return code;
+  if (rc != CURLE_OK) return impl_->MapError(rc, t, url, errbuf);
+  if (!t.status_sent) on_status(code);  // empty body
+  return code;
+}
+
+}  // namespace vigil::sd
