@@ -40,6 +40,9 @@ struct EngineOptions {
   absl::Duration timeout = absl::Minutes(2);
   // Queries evaluated at once; more wait.
   int max_concurrent = 20;
+  // Step of a subquery written without one (`x[5m:]`), Prometheus's
+  // global evaluation_interval.
+  int64_t default_subquery_step_ms = 60 * 1000;
 };
 
 // Per-query statistics, as `stats=all` in the HTTP API shows.
@@ -101,6 +104,11 @@ class Engine {
 
  private:
   struct Slots;
+  absl::StatusOr<QueryResult> Run(storage::Queryable* storage,
+                                  absl::string_view query, int64_t start_ms,
+                                  int64_t end_ms, int64_t step_ms,
+                                  const QueryOptions& opts);
+
   EngineOptions options_;
   std::unique_ptr<Slots> slots_;
 };

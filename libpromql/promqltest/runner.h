@@ -1,0 +1,71 @@
+// Runs parsed `.test` scripts (script.h) against the PromQL engine over a
+// storage::MemoryStorage, checking every eval as Prometheus's promqltest
+// does (README §1.5 of the conformance folder): results matched by label
+// set, floats compared with relative tolerance 1e-6, range results point
+// by point, `expect fail` / `warn` / `info` / `ordered` / `string` /
+// `range vector`.
+//
+// Evals the engine cannot run yet are counted as *skipped*, never passed:
+// those whose expected output holds native histograms, whose query names
+// a metric loaded with histogram samples (or via load_with_nhcb) since the
+// last `clear`, that follow a load with start timestamps, and those the
+// engine answers with an Unimplemented status.
+//
+//   Runner runner;
+//   FileResult r = runner.Run(script);   // r.passed / r.failed / r.skipped
+//
+// Thread safety: a Runner runs one script at a time.
+
+#ifndef VIGIL_LIBPROMQL_PROMQLTEST_RUNNER_H_
+#define VIGIL_LIBPROMQL_PROMQLTEST_RUNNER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "libpromql/engine.h"
+#include "libpromql/promqltest/script.h"
+
+namespace vigil::promql::promqltest {
+
+struct EvalOutcome {
+  enum class Kind { kPassed, kFailed, kSkipped };
+  Kind kind = Kind::kPassed;
+  int line = 0;
+  std::string expr;
+  std::string message;  // why it failed or was skipped
+};
+
+struct FileResult {
+  int passed = 0;
+  int failed = 0;
+  int skipped = 0;
+  std::vector<EvalOutcome> outcomes;
+  int total() const { return passed + failed + skipped; }
+};
+
+// The engine settings the conformance scripts assume: 5m lookback, 10 000
+// samples per query, 100 s timeout.
+EngineOptions ConformanceEngineOptions();
+
+class Runner {
+ public:
+  explicit Runner(EngineOptions options = ConformanceEngineOptions());
+
+  FileResult Run(const Script& script);
+
+  // Parses and runs; a script that does not parse yields one failed
+  // outcome carrying the parse error.
+  FileResult RunText(absl::string_view text);
+
+ private:
+  EngineOptions options_;
+};
+
+// Whether two floats are equal under the runner's rules (tolerance 1e-6,
+// NaN equals NaN, stale NaN only equals stale NaN).
+bool AlmostEqual(double a, double b);
+
+}  // namespace vigil::promql::promqltest
+
+#endif  // VIGIL_LIBPROMQL_PROMQLTEST_RUNNER_H_
