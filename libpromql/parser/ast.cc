@@ -59,6 +59,10 @@ absl::string_view BinaryOpString(BinaryOp op) {
       return "or";
     case BinaryOp::kUnless:
       return "unless";
+    case BinaryOp::kTrimUpper:
+      return "</";
+    case BinaryOp::kTrimLower:
+      return ">/";
   }
   return "?";
 }

@@ -85,6 +85,10 @@ enum class BinaryOp {
   kAnd,     // and
   kOr,      // or
   kUnless,  // unless
+  // Native-histogram trim operators (3.x): bucket-wise cut of the
+  // histogram above / below the scalar on the right.
+  kTrimUpper,  // </
+  kTrimLower,  // >/
 };
 absl::string_view BinaryOpString(BinaryOp op);  // "+", "atan2", "and", ...
 bool IsComparisonOp(BinaryOp op);               // == != > < >= <=

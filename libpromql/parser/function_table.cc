@@ -6,7 +6,8 @@ namespace vigil::promql::parser {
 
 const std::vector<Function>& AllFunctions() {
   // name, argument types, variadic, return type, experimental.
-  static const auto* const kFunctions = new std::vector<Function>{
+  static const auto* const kFunctions = [] {
+    auto* v = new std::vector<Function>{
       {"abs", {ValueType::kVector}, 0, ValueType::kVector, false},
       {"absent", {ValueType::kVector}, 0, ValueType::kVector, false},
       {"absent_over_time", {ValueType::kMatrix}, 0, ValueType::kVector, false},
@@ -54,6 +55,8 @@ const std::vector<Function>& AllFunctions() {
       {"label_join", {ValueType::kVector, ValueType::kString, ValueType::kString, ValueType::kString}, -1, ValueType::kVector, false},
       {"label_replace", {ValueType::kVector, ValueType::kString, ValueType::kString, ValueType::kString, ValueType::kString}, 0, ValueType::kVector, false},
       {"last_over_time", {ValueType::kMatrix}, 0, ValueType::kVector, false},
+      {"max_of", {ValueType::kScalar, ValueType::kScalar}, 0, ValueType::kScalar, true},
+      {"min_of", {ValueType::kScalar, ValueType::kScalar}, 0, ValueType::kScalar, true},
       {"ln", {ValueType::kVector}, 0, ValueType::kVector, false},
       {"log10", {ValueType::kVector}, 0, ValueType::kVector, false},
       {"log2", {ValueType::kVector}, 0, ValueType::kVector, false},
@@ -96,7 +99,11 @@ const std::vector<Function>& AllFunctions() {
       {"ts_of_min_over_time", {ValueType::kMatrix}, 0, ValueType::kVector, true},
       {"vector", {ValueType::kScalar}, 0, ValueType::kVector, false},
       {"year", {ValueType::kVector}, 1, ValueType::kVector, false},
-  };
+    };
+    std::sort(v->begin(), v->end(),
+              [](const Function& a, const Function& b) { return a.name < b.name; });
+    return v;
+  }();
   return *kFunctions;
 }
 

@@ -195,7 +195,7 @@ constexpr Keyword kKeywords[] = {
 }  // namespace
 
 bool IsOperatorToken(TokenType t) {
-  return (t >= TokenType::kAdd && t <= TokenType::kAtan2) ||
+  return (t >= TokenType::kAdd && t <= TokenType::kTrimLower) ||
          t == TokenType::kEqlRegex || t == TokenType::kNeqRegex;
 }
 
@@ -385,12 +385,20 @@ Token Lexer::Next() {
         ++pos_;
         return Emit(TokenType::kLte);
       }
+      if (peek == '/') {
+        ++pos_;
+        return Emit(TokenType::kTrimUpper);
+      }
       return Emit(TokenType::kLss);
     case '>':
       ++pos_;
       if (peek == '=') {
         ++pos_;
         return Emit(TokenType::kGte);
+      }
+      if (peek == '/') {
+        ++pos_;
+        return Emit(TokenType::kTrimLower);
       }
       return Emit(TokenType::kGtr);
     case '"':

@@ -58,6 +58,8 @@ enum class TokenType {
   kLor,
   kLunless,
   kAtan2,
+  kTrimUpper,  // </
+  kTrimLower,  // >/
   // Aggregators.
   kSum,
   kAvg,

@@ -73,6 +73,12 @@ int BinaryPrecedence(TokenType t, BinaryOp* op) {
     case TokenType::kAtan2:
       *op = BinaryOp::kAtan2;
       return 5;
+    case TokenType::kTrimUpper:
+      *op = BinaryOp::kTrimUpper;
+      return 5;
+    case TokenType::kTrimLower:
+      *op = BinaryOp::kTrimLower;
+      return 5;
     case TokenType::kPow:
       *op = BinaryOp::kPow;
       return 6;
@@ -281,7 +287,6 @@ class Parser {
     } else {
       absl::StatusOr<int64_t> ms = model::ParseDurationMs(t.value);
       if (!ms.ok()) return ErrorAt(t.pos, ms.status().message());
-      if (*ms == 0) return ErrorAt(t.pos, "duration must be greater than 0");
       n->value = static_cast<double>(*ms) / 1000.0;
       n->duration = true;
     }
@@ -744,7 +749,10 @@ class Parser {
     for (;;) {
       BinaryOp op;
       const int prec = BinaryPrecedence(Peek().type, &op);
-      if (prec < 4 || prec < min_prec || op == BinaryOp::kAtan2) break;
+      if (prec < 4 || prec < min_prec || op == BinaryOp::kAtan2 ||
+          op == BinaryOp::kTrimUpper || op == BinaryOp::kTrimLower) {
+        break;
+      }
       Consume();
       VIGIL_ASSIGN_OR_RETURN(
           ExprPtr rhs,
@@ -900,6 +908,9 @@ class Parser {
       VIGIL_ASSIGN_OR_RETURN(e, ParseDurationExpr(0, context, expected));
     } else {
       VIGIL_ASSIGN_OR_RETURN(e, ParseDurationAtom(context, expected));
+    }
+    if (e->Is<NumberLiteral>() && e->As<NumberLiteral>().value <= 0) {
+      return ErrorAt(e->pos.start, "duration must be greater than 0");
     }
     return MakeDurationArg(std::move(e), false);
   }
