@@ -119,9 +119,9 @@ void Print(const Expr& e, std::string* out) {
     case NodeKind::kVectorSelector: {
       const auto& vs = e.As<VectorSelector>();
       absl::StrAppend(out, SelectorBody(vs), AtString(vs.at, vs.timestamp_ms),
+                      ExtendedString(vs),
                       OffsetString(vs.original_offset_ms,
-                                   vs.original_offset_expr.get()),
-                      ExtendedString(vs));
+                                   vs.original_offset_expr.get()));
       return;
     }
     case NodeKind::kMatrixSelector: {
@@ -186,31 +186,32 @@ void Print(const Expr& e, std::string* out) {
       if (b.return_bool) out->append(" bool");
       if (b.matching.has_value()) {
         const VectorMatching& m = *b.matching;
-        if (!m.matching_labels.empty() || m.on) {
+        const bool grouped = m.card == VectorMatchCardinality::kManyToOne ||
+                             m.card == VectorMatchCardinality::kOneToMany;
+        if (!m.matching_labels.empty() || m.on || grouped) {
           absl::StrAppend(out, m.on ? " on (" : " ignoring (",
                           JoinLabels(m.matching_labels), ")");
-          if (m.card == VectorMatchCardinality::kManyToOne ||
-              m.card == VectorMatchCardinality::kOneToMany) {
-            absl::StrAppend(
-                out,
-                m.card == VectorMatchCardinality::kManyToOne ? " group_left ("
-                                                             : " group_right (",
-                JoinLabels(m.include), ")");
-          }
+        }
+        if (grouped) {
+          absl::StrAppend(
+              out,
+              m.card == VectorMatchCardinality::kManyToOne ? " group_left ("
+                                                           : " group_right (",
+              JoinLabels(m.include), ")");
         }
         if (m.fill_lhs.has_value() && m.fill_rhs.has_value() &&
             (*m.fill_lhs == *m.fill_rhs ||
              (std::isnan(*m.fill_lhs) && std::isnan(*m.fill_rhs)))) {
-          absl::StrAppend(out, " fill(", internal::FormatFloat(*m.fill_lhs),
+          absl::StrAppend(out, " fill (", internal::FormatFloatG(*m.fill_lhs),
                           ")");
         } else {
           if (m.fill_lhs.has_value()) {
-            absl::StrAppend(out, " fill_left(",
-                            internal::FormatFloat(*m.fill_lhs), ")");
+            absl::StrAppend(out, " fill_left (",
+                            internal::FormatFloatG(*m.fill_lhs), ")");
           }
           if (m.fill_rhs.has_value()) {
-            absl::StrAppend(out, " fill_right(",
-                            internal::FormatFloat(*m.fill_rhs), ")");
+            absl::StrAppend(out, " fill_right (",
+                            internal::FormatFloatG(*m.fill_rhs), ")");
           }
         }
       }

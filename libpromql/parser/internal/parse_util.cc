@@ -279,6 +279,18 @@ std::string FormatFloat(double v) {
   return out;
 }
 
+std::string FormatFloatG(double v) {
+  if (std::isnan(v) || std::isinf(v) || v == 0) return FormatFloat(v);
+  const double a = std::fabs(v);
+  if (a >= 1e-4 && a < 1e21) return FormatFloat(v);
+  std::string e;
+  for (int prec = 0; prec <= 17; ++prec) {
+    e = absl::StrFormat("%.*e", prec, v);
+    if (std::strtod(e.c_str(), nullptr) == v) break;
+  }
+  return e;  // printf's exponent has at least two digits, like Go's
+}
+
 std::string GoFormatF(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";

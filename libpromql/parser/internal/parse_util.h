@@ -28,6 +28,10 @@ absl::StatusOr<std::string> Unquote(absl::string_view text);
 // without exponent; "+Inf", "-Inf", "NaN".
 std::string FormatFloat(double v);
 
+// Go's fmt "%v" for a float64: shortest digits, exponent form ("1e+21",
+// "1e-05") outside [1e-4, 1e21).
+std::string FormatFloatG(double v);
+
 // Go's fmt "%f".
 std::string GoFormatF(double v);
 
