@@ -43,6 +43,8 @@ class HttpTestServer {
     auto c = std::make_unique<httplib::Client>("127.0.0.1", port_);
     c->set_connection_timeout(5, 0);
     c->set_read_timeout(10, 0);
+    // Send paths as written (already encoded), as browsers and Grafana do.
+    c->set_url_encode(false);
     return c;
   }
 

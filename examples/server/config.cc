@@ -1,0 +1,650 @@
+#include "examples/server/config.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "model/duration.h"
+#include "model/status_macros.h"
+
+namespace vigil::server {
+namespace {
+
+using Fields = std::vector<absl::string_view>;
+
+// The HTTP client options any scrape job, Alertmanager or remote endpoint
+// may carry (Prometheus's common/config.HTTPClientConfig).
+const Fields& HttpClientFields() {
+  static const Fields kFields = {
+      "basic_auth",       "authorization",    "oauth2",
+      "bearer_token",     "bearer_token_file", "tls_config",
+      "proxy_url",        "no_proxy",         "proxy_from_environment",
+      "proxy_connect_header", "follow_redirects", "enable_http2",
+      "http_headers"};
+  return kFields;
+}
+
+// Service-discovery sections Prometheus knows. Vigil's libsd implements
+// some of them; the server reports which ones a job uses.
+const Fields& SdSections() {
+  static const Fields kFields = {
+      "static_configs",      "file_sd_configs",      "kubernetes_sd_configs",
+      "dns_sd_configs",      "http_sd_configs",      "consul_sd_configs",
+      "ec2_sd_configs",      "azure_sd_configs",     "gce_sd_configs",
+      "openstack_sd_configs", "digitalocean_sd_configs", "docker_sd_configs",
+      "dockerswarm_sd_configs", "eureka_sd_configs", "hetzner_sd_configs",
+      "ionos_sd_configs",    "kuma_sd_configs",      "lightsail_sd_configs",
+      "linode_sd_configs",   "marathon_sd_configs",  "nerve_sd_configs",
+      "nomad_sd_configs",    "ovhcloud_sd_configs",  "puppetdb_sd_configs",
+      "scaleway_sd_configs", "serverset_sd_configs", "triton_sd_configs",
+      "uyuni_sd_configs",    "vultr_sd_configs",     "stackit_sd_configs"};
+  return kFields;
+}
+
+Fields Concat(Fields a, const Fields& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+std::string Pos(const YAML::Node& node, absl::string_view path) {
+  YAML::Mark m = node.Mark();
+  if (m.line < 0) return std::string(path);
+  std::string p = absl::StrCat(m.line + 1, ":", m.column + 1);
+  return path.empty() ? p : absl::StrCat(path, ":", p);
+}
+
+absl::Status Error(const YAML::Node& node, absl::string_view path,
+                   absl::string_view msg) {
+  std::string pos = Pos(node, path);
+  return absl::InvalidArgumentError(pos.empty() ? std::string(msg)
+                                                : absl::StrCat(pos, ": ", msg));
+}
+
+absl::string_view KindName(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Sequence:
+      return "!!seq";
+    case YAML::NodeType::Map:
+      return "!!map";
+    default:
+      return "!!str";
+  }
+}
+
+// A map (null counts as empty) whose keys are all in `fields`.
+absl::Status CheckMap(const YAML::Node& node, const Fields& fields,
+                      absl::string_view type, absl::string_view path) {
+  if (!node.IsDefined() || node.IsNull()) return absl::OkStatus();
+  if (!node.IsMap()) {
+    return Error(node, path,
+                 absl::StrCat("cannot unmarshal ", KindName(node), " into ", type));
+  }
+  std::set<std::string> seen;
+  for (const auto& kv : node) {
+    std::string key = kv.first.Scalar();
+    bool known = false;
+    for (absl::string_view f : fields) known |= (f == key);
+    if (!known) {
+      return Error(kv.first, path,
+                   absl::StrCat("field ", key, " not found in type ", type));
+    }
+    if (!seen.insert(key).second) {
+      return Error(kv.first, path,
+                   absl::StrCat("field ", key, " already set in type ", type));
+    }
+  }
+  return absl::OkStatus();
+}
+
+YAML::Node Field(const YAML::Node& node, const char* key) {
+  if (!node.IsDefined() || !node.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  for (const auto& kv : node) {
+    if (kv.first.Scalar() == key) return kv.second;
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+bool Present(const YAML::Node& n) { return n.IsDefined() && !n.IsNull(); }
+
+absl::StatusOr<std::string> ReadString(const YAML::Node& n, absl::string_view path) {
+  if (!Present(n)) return std::string();
+  if (!n.IsScalar()) {
+    return Error(n, path, absl::StrCat("cannot unmarshal ", KindName(n), " into string"));
+  }
+  return n.Scalar();
+}
+
+absl::Status ReadDuration(const YAML::Node& n, absl::string_view path,
+                          absl::Duration* out) {
+  if (!Present(n)) return absl::OkStatus();
+  VIGIL_ASSIGN_OR_RETURN(std::string s, ReadString(n, path));
+  absl::StatusOr<absl::Duration> d = model::ParseDuration(s);
+  if (!d.ok()) return Error(n, path, d.status().message());
+  *out = *d;
+  return absl::OkStatus();
+}
+
+absl::Status ReadBool(const YAML::Node& n, absl::string_view path, bool* out) {
+  if (!Present(n)) return absl::OkStatus();
+  VIGIL_ASSIGN_OR_RETURN(std::string s, ReadString(n, path));
+  if (s == "true" || s == "True" || s == "TRUE") {
+    *out = true;
+  } else if (s == "false" || s == "False" || s == "FALSE") {
+    *out = false;
+  } else {
+    return Error(n, path, absl::StrCat("cannot unmarshal !!str `", s, "` into bool"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadInt(const YAML::Node& n, absl::string_view path, int64_t* out) {
+  if (!Present(n)) return absl::OkStatus();
+  VIGIL_ASSIGN_OR_RETURN(std::string s, ReadString(n, path));
+  if (!absl::SimpleAtoi(s, out)) {
+    return Error(n, path, absl::StrCat("cannot unmarshal !!str `", s, "` into int"));
+  }
+  return absl::OkStatus();
+}
+
+// Prometheus's <size>: a number with a unit B, KB, MB, GB, TB, PB, EB
+// (powers of two); "0" alone is zero.
+absl::Status ReadSize(const YAML::Node& n, absl::string_view path, int64_t* out) {
+  if (!Present(n)) return absl::OkStatus();
+  VIGIL_ASSIGN_OR_RETURN(std::string s, ReadString(n, path));
+  static const std::pair<const char*, int> kUnits[] = {
+      {"EB", 60}, {"PB", 50}, {"TB", 40}, {"GB", 30}, {"MB", 20}, {"KB", 10}, {"B", 0}};
+  if (s == "0") {
+    *out = 0;
+    return absl::OkStatus();
+  }
+  for (const auto& [unit, shift] : kUnits) {
+    if (absl::EndsWith(s, unit)) {
+      int64_t v;
+      if (absl::SimpleAtoi(s.substr(0, s.size() - std::string(unit).size()), &v) &&
+          v >= 0 && (shift == 0 || v < (int64_t{1} << (62 - shift)))) {
+        *out = v << shift;
+        return absl::OkStatus();
+      }
+      break;
+    }
+  }
+  return Error(n, path, absl::StrCat("invalid size \"", s, "\""));
+}
+
+absl::StatusOr<std::vector<std::string>> ReadStringList(const YAML::Node& n,
+                                                        absl::string_view path) {
+  std::vector<std::string> out;
+  if (!Present(n)) return out;
+  if (!n.IsSequence()) {
+    return Error(n, path, absl::StrCat("cannot unmarshal ", KindName(n), " into []string"));
+  }
+  for (const YAML::Node& item : n) {
+    VIGIL_ASSIGN_OR_RETURN(std::string s, ReadString(item, path));
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, std::string>> ReadStringMap(
+    const YAML::Node& n, absl::string_view path) {
+  std::map<std::string, std::string> out;
+  if (!Present(n)) return out;
+  if (!n.IsMap()) {
+    return Error(n, path,
+                 absl::StrCat("cannot unmarshal ", KindName(n), " into map[string]string"));
+  }
+  for (const auto& kv : n) {
+    VIGIL_ASSIGN_OR_RETURN(std::string v, ReadString(kv.second, path));
+    out[kv.first.Scalar()] = std::move(v);
+  }
+  return out;
+}
+
+// Checks the nested maps of an HTTP client config.
+absl::Status CheckHttpClient(const YAML::Node& node, absl::string_view path) {
+  VIGIL_RETURN_IF_ERROR(CheckMap(Field(node, "tls_config"),
+                                 {"ca_file", "cert_file", "key_file", "ca", "cert",
+                                  "key", "ca_ref", "cert_ref", "key_ref",
+                                  "server_name", "insecure_skip_verify",
+                                  "min_version", "max_version"},
+                                 "config.TLSConfig", path));
+  VIGIL_RETURN_IF_ERROR(CheckMap(Field(node, "basic_auth"),
+                                 {"username", "username_file", "username_ref",
+                                  "password", "password_file", "password_ref"},
+                                 "config.BasicAuth", path));
+  VIGIL_RETURN_IF_ERROR(CheckMap(Field(node, "authorization"),
+                                 {"type", "credentials", "credentials_file",
+                                  "credentials_ref"},
+                                 "config.Authorization", path));
+  if (Present(Field(node, "bearer_token")) && Present(Field(node, "bearer_token_file"))) {
+    return Error(node, path,
+                 "at most one of bearer_token & bearer_token_file must be configured");
+  }
+  if (Present(Field(node, "authorization")) &&
+      (Present(Field(node, "bearer_token")) || Present(Field(node, "bearer_token_file")))) {
+    return Error(node, path,
+                 "authorization is not compatible with bearer_token & bearer_token_file");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseGlobal(const YAML::Node& node, absl::string_view path,
+                         GlobalConfig* g) {
+  VIGIL_RETURN_IF_ERROR(CheckMap(
+      node,
+      {"scrape_interval", "scrape_timeout", "evaluation_interval",
+       "rule_query_offset", "external_labels", "query_log_file",
+       "scrape_failure_log_file", "scrape_protocols", "body_size_limit",
+       "sample_limit", "label_limit", "label_name_length_limit",
+       "label_value_length_limit", "target_limit", "keep_dropped_targets",
+       "metric_name_validation_scheme", "metric_name_escaping_scheme",
+       "scrape_native_histograms", "convert_classic_histograms_to_nhcb",
+       "always_scrape_classic_histograms", "extra_scrape_metrics"},
+      "config.GlobalConfig", path));
+  bool timeout_set = Present(Field(node, "scrape_timeout"));
+  VIGIL_RETURN_IF_ERROR(ReadDuration(Field(node, "scrape_interval"), path, &g->scrape_interval));
+  VIGIL_RETURN_IF_ERROR(ReadDuration(Field(node, "scrape_timeout"), path, &g->scrape_timeout));
+  VIGIL_RETURN_IF_ERROR(
+      ReadDuration(Field(node, "evaluation_interval"), path, &g->evaluation_interval));
+  VIGIL_RETURN_IF_ERROR(
+      ReadDuration(Field(node, "rule_query_offset"), path, &g->rule_query_offset));
+  if (g->scrape_interval <= absl::ZeroDuration()) {
+    return Error(Field(node, "scrape_interval"), path, "scrape_interval must be positive");
+  }
+  if (g->scrape_timeout > g->scrape_interval) {
+    if (timeout_set) {
+      return Error(node, path, "global scrape timeout greater than scrape interval");
+    }
+    g->scrape_timeout = g->scrape_interval;
+  }
+  VIGIL_ASSIGN_OR_RETURN(g->query_log_file,
+                         ReadString(Field(node, "query_log_file"), path));
+  VIGIL_ASSIGN_OR_RETURN(g->scrape_protocols,
+                         ReadStringList(Field(node, "scrape_protocols"), path));
+  VIGIL_RETURN_IF_ERROR(ReadSize(Field(node, "body_size_limit"), path, &g->body_size_limit));
+  VIGIL_RETURN_IF_ERROR(ReadInt(Field(node, "sample_limit"), path, &g->sample_limit));
+  VIGIL_RETURN_IF_ERROR(ReadInt(Field(node, "label_limit"), path, &g->label_limit));
+  VIGIL_RETURN_IF_ERROR(
+      ReadInt(Field(node, "label_name_length_limit"), path, &g->label_name_length_limit));
+  VIGIL_RETURN_IF_ERROR(
+      ReadInt(Field(node, "label_value_length_limit"), path, &g->label_value_length_limit));
+  VIGIL_RETURN_IF_ERROR(ReadInt(Field(node, "target_limit"), path, &g->target_limit));
+  VIGIL_RETURN_IF_ERROR(
+      ReadInt(Field(node, "keep_dropped_targets"), path, &g->keep_dropped_targets));
+
+  YAML::Node ext = Field(node, "external_labels");
+  VIGIL_ASSIGN_OR_RETURN(auto ext_map, ReadStringMap(ext, path));
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (auto& [k, v] : ext_map) {
+    if (!model::IsValidLabelName(k) || k == model::kMetricName) {
+      return Error(ext, path, absl::StrCat(model::QuoteString(k), " is not a valid label name"));
+    }
+    if (!model::IsValidUtf8(v)) {
+      return Error(ext, path, absl::StrCat(model::QuoteString(v), " is not a valid label value"));
+    }
+    if (!v.empty()) pairs.emplace_back(k, v);
+  }
+  g->external_labels = model::Labels::FromPairs(pairs);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ScrapeJobConfig> ParseScrapeJob(const YAML::Node& node,
+                                               absl::string_view path,
+                                               const GlobalConfig& g) {
+  static const Fields kFields = Concat(
+      Concat({"job_name", "honor_labels", "honor_timestamps",
+              "track_timestamps_staleness", "scheme", "metrics_path", "params",
+              "scrape_interval", "scrape_timeout", "scrape_protocols",
+              "fallback_scrape_protocol", "scrape_failure_log_file",
+              "always_scrape_classic_histograms",
+              "convert_classic_histograms_to_nhcb", "scrape_native_histograms",
+              "scrape_classic_histograms", "enable_compression",
+              "body_size_limit", "sample_limit", "target_limit", "label_limit",
+              "label_name_length_limit", "label_value_length_limit",
+              "native_histogram_bucket_limit",
+              "native_histogram_min_bucket_factor", "keep_dropped_targets",
+              "metric_name_validation_scheme", "metric_name_escaping_scheme",
+              "relabel_configs", "metric_relabel_configs", "extra_scrape_metrics"},
+             HttpClientFields()),
+      SdSections());
+  if (!node.IsMap()) {
+    return Error(node, path, "cannot unmarshal scrape config: expected a map");
+  }
+  VIGIL_RETURN_IF_ERROR(CheckMap(node, kFields, "config.ScrapeConfig", path));
+  VIGIL_RETURN_IF_ERROR(CheckHttpClient(node, path));
+  ScrapeJobConfig job;
+  job.node = node;
+  job.line = node.Mark().line + 1;
+  VIGIL_ASSIGN_OR_RETURN(job.job_name, ReadString(Field(node, "job_name"), path));
+  if (job.job_name.empty()) return Error(node, path, "job_name is empty");
+  job.scrape_interval = g.scrape_interval;
+  VIGIL_RETURN_IF_ERROR(ReadDuration(Field(node, "scrape_interval"), path, &job.scrape_interval));
+  bool timeout_set = Present(Field(node, "scrape_timeout"));
+  job.scrape_timeout = g.scrape_timeout;
+  VIGIL_RETURN_IF_ERROR(ReadDuration(Field(node, "scrape_timeout"), path, &job.scrape_timeout));
+  if (job.scrape_interval <= absl::ZeroDuration()) {
+    return Error(node, path, absl::StrCat("scrape interval must be positive for job ",
+                                          model::QuoteString(job.job_name)));
+  }
+  if (job.scrape_timeout > job.scrape_interval) {
+    if (timeout_set) {
+      return Error(node, path,
+                   absl::StrCat("scrape timeout greater than scrape interval for "
+                                "scrape config with job name ",
+                                model::QuoteString(job.job_name)));
+    }
+    job.scrape_timeout = job.scrape_interval;
+  }
+  VIGIL_ASSIGN_OR_RETURN(std::string scheme, ReadString(Field(node, "scheme"), path));
+  if (!scheme.empty()) job.scheme = scheme;
+  if (job.scheme != "http" && job.scheme != "https") {
+    return Error(Field(node, "scheme"), path,
+                 absl::StrCat("URL scheme must be 'http' or 'https' for job ",
+                              model::QuoteString(job.job_name)));
+  }
+  VIGIL_ASSIGN_OR_RETURN(std::string mp, ReadString(Field(node, "metrics_path"), path));
+  if (!mp.empty()) job.metrics_path = mp;
+  VIGIL_RETURN_IF_ERROR(ReadBool(Field(node, "honor_labels"), path, &job.honor_labels));
+  VIGIL_RETURN_IF_ERROR(ReadBool(Field(node, "honor_timestamps"), path, &job.honor_timestamps));
+  YAML::Node params = Field(node, "params");
+  if (Present(params)) {
+    if (!params.IsMap()) {
+      return Error(params, path, "cannot unmarshal params: expected a map of lists");
+    }
+    for (const auto& kv : params) {
+      VIGIL_ASSIGN_OR_RETURN(job.params[kv.first.Scalar()], ReadStringList(kv.second, path));
+    }
+  }
+  for (const char* limit : {"sample_limit", "target_limit", "label_limit",
+                            "label_name_length_limit", "label_value_length_limit",
+                            "keep_dropped_targets"}) {
+    int64_t v = 0;
+    VIGIL_RETURN_IF_ERROR(ReadInt(Field(node, limit), path, &v));
+  }
+  int64_t body = 0;
+  VIGIL_RETURN_IF_ERROR(ReadSize(Field(node, "body_size_limit"), path, &body));
+  VIGIL_ASSIGN_OR_RETURN(job.relabel_configs,
+                         sd::ParseRelabelConfigs(Field(node, "relabel_configs"), path));
+  VIGIL_ASSIGN_OR_RETURN(job.metric_relabel_configs,
+                         sd::ParseRelabelConfigs(Field(node, "metric_relabel_configs"), path));
+  for (absl::string_view sec : SdSections()) {
+    YAML::Node n = Field(node, std::string(sec).c_str());
+    if (!Present(n)) continue;
+    if (!n.IsSequence()) {
+      return Error(n, path, absl::StrCat("cannot unmarshal ", KindName(n), " into ", sec));
+    }
+    job.sd_sections.emplace_back(sec);
+    if (sec == "static_configs") {
+      VIGIL_ASSIGN_OR_RETURN(job.static_groups, sd::ParseTargetGroups(n, path));
+    }
+  }
+  return job;
+}
+
+absl::StatusOr<AlertingConfig> ParseAlerting(const YAML::Node& node,
+                                             absl::string_view path) {
+  AlertingConfig out;
+  VIGIL_RETURN_IF_ERROR(CheckMap(node, {"alert_relabel_configs", "alertmanagers"},
+                                 "config.AlertingConfig", path));
+  VIGIL_ASSIGN_OR_RETURN(out.alert_relabel_configs,
+                         sd::ParseRelabelConfigs(Field(node, "alert_relabel_configs"), path));
+  YAML::Node ams = Field(node, "alertmanagers");
+  if (!Present(ams)) return out;
+  if (!ams.IsSequence()) {
+    return Error(ams, path, "cannot unmarshal alertmanagers: expected a list");
+  }
+  static const Fields kFields = Concat(
+      Concat({"scheme", "path_prefix", "timeout", "api_version", "relabel_configs",
+              "alert_relabel_configs", "sigv4"},
+             HttpClientFields()),
+      SdSections());
+  for (const YAML::Node& am : ams) {
+    VIGIL_RETURN_IF_ERROR(CheckMap(am, kFields, "config.AlertmanagerConfig", path));
+    VIGIL_RETURN_IF_ERROR(CheckHttpClient(am, path));
+    AlertmanagerConfig c;
+    c.node = am;
+    VIGIL_ASSIGN_OR_RETURN(std::string scheme, ReadString(Field(am, "scheme"), path));
+    if (!scheme.empty()) c.scheme = scheme;
+    VIGIL_ASSIGN_OR_RETURN(std::string prefix, ReadString(Field(am, "path_prefix"), path));
+    if (!prefix.empty()) c.path_prefix = prefix;
+    VIGIL_RETURN_IF_ERROR(ReadDuration(Field(am, "timeout"), path, &c.timeout));
+    VIGIL_ASSIGN_OR_RETURN(std::string version, ReadString(Field(am, "api_version"), path));
+    if (!version.empty()) c.api_version = version;
+    if (c.api_version != "v2") {
+      return Error(Field(am, "api_version"), path,
+                   absl::StrCat("expected Alertmanager api version to be one of [v2] but got ",
+                                c.api_version));
+    }
+    VIGIL_ASSIGN_OR_RETURN(c.relabel_configs,
+                           sd::ParseRelabelConfigs(Field(am, "relabel_configs"), path));
+    VIGIL_ASSIGN_OR_RETURN(c.alert_relabel_configs,
+                           sd::ParseRelabelConfigs(Field(am, "alert_relabel_configs"), path));
+    for (absl::string_view sec : SdSections()) {
+      YAML::Node n = Field(am, std::string(sec).c_str());
+      if (!Present(n)) continue;
+      c.sd_sections.emplace_back(sec);
+      if (sec == "static_configs") {
+        VIGIL_ASSIGN_OR_RETURN(c.static_groups, sd::ParseTargetGroups(n, path));
+      }
+    }
+    out.alertmanagers.push_back(std::move(c));
+  }
+  return out;
+}
+
+absl::Status CheckUrl(const YAML::Node& node, const std::string& url,
+                      absl::string_view what, absl::string_view path) {
+  if (url.empty()) return Error(node, path, absl::StrCat("url for ", what, " is empty"));
+  if (!absl::StartsWith(url, "http://") && !absl::StartsWith(url, "https://")) {
+    return Error(node, path,
+                 absl::StrCat("invalid url ", model::QuoteString(url), " for ", what,
+                              ": scheme must be http or https"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<RemoteWriteConfig>> ParseRemoteWrite(
+    const YAML::Node& node, absl::string_view path) {
+  std::vector<RemoteWriteConfig> out;
+  if (!Present(node)) return out;
+  if (!node.IsSequence()) return Error(node, path, "cannot unmarshal remote_write: expected a list");
+  static const Fields kFields = Concat(
+      {"url", "name", "remote_timeout", "headers", "write_relabel_configs",
+       "send_exemplars", "send_native_histograms", "protobuf_message",
+       "round_robin_dns", "sigv4", "azuread", "google_iam", "queue_config",
+       "metadata_config"},
+      HttpClientFields());
+  std::set<std::string> names;
+  for (const YAML::Node& n : node) {
+    VIGIL_RETURN_IF_ERROR(CheckMap(n, kFields, "config.RemoteWriteConfig", path));
+    VIGIL_RETURN_IF_ERROR(CheckHttpClient(n, path));
+    RemoteWriteConfig c;
+    c.node = n;
+    VIGIL_ASSIGN_OR_RETURN(c.url, ReadString(Field(n, "url"), path));
+    VIGIL_RETURN_IF_ERROR(CheckUrl(n, c.url, "remote_write", path));
+    VIGIL_ASSIGN_OR_RETURN(c.name, ReadString(Field(n, "name"), path));
+    if (!c.name.empty() && !names.insert(c.name).second) {
+      return Error(n, path, absl::StrCat("found multiple remote write configs with job name ",
+                                         model::QuoteString(c.name)));
+    }
+    VIGIL_RETURN_IF_ERROR(ReadDuration(Field(n, "remote_timeout"), path, &c.remote_timeout));
+    VIGIL_ASSIGN_OR_RETURN(c.headers, ReadStringMap(Field(n, "headers"), path));
+    for (const auto& [h, v] : c.headers) {
+      std::string lower = absl::AsciiStrToLower(h);
+      if (lower == "content-encoding" || lower == "content-type" ||
+          lower == "user-agent" || lower == "x-prometheus-remote-write-version" ||
+          lower == "host" || lower == "authorization") {
+        return Error(Field(n, "headers"), path,
+                     absl::StrCat(h, " is a reserved header. It must not be changed"));
+      }
+    }
+    VIGIL_ASSIGN_OR_RETURN(c.write_relabel_configs,
+                           sd::ParseRelabelConfigs(Field(n, "write_relabel_configs"), path));
+    VIGIL_RETURN_IF_ERROR(ReadBool(Field(n, "send_exemplars"), path, &c.send_exemplars));
+    VIGIL_RETURN_IF_ERROR(
+        ReadBool(Field(n, "send_native_histograms"), path, &c.send_native_histograms));
+    YAML::Node q = Field(n, "queue_config");
+    VIGIL_RETURN_IF_ERROR(CheckMap(q,
+                                   {"capacity", "max_shards", "min_shards",
+                                    "max_samples_per_send", "batch_send_deadline",
+                                    "min_backoff", "max_backoff", "retry_on_http_429",
+                                    "sample_age_limit"},
+                                   "config.QueueConfig", path));
+    QueueConfig& qc = c.queue_config;
+    VIGIL_RETURN_IF_ERROR(ReadInt(Field(q, "capacity"), path, &qc.capacity));
+    VIGIL_RETURN_IF_ERROR(ReadInt(Field(q, "max_shards"), path, &qc.max_shards));
+    VIGIL_RETURN_IF_ERROR(ReadInt(Field(q, "min_shards"), path, &qc.min_shards));
+    VIGIL_RETURN_IF_ERROR(ReadInt(Field(q, "max_samples_per_send"), path, &qc.max_samples_per_send));
+    VIGIL_RETURN_IF_ERROR(ReadDuration(Field(q, "batch_send_deadline"), path, &qc.batch_send_deadline));
+    VIGIL_RETURN_IF_ERROR(ReadDuration(Field(q, "min_backoff"), path, &qc.min_backoff));
+    VIGIL_RETURN_IF_ERROR(ReadDuration(Field(q, "max_backoff"), path, &qc.max_backoff));
+    VIGIL_RETURN_IF_ERROR(ReadBool(Field(q, "retry_on_http_429"), path, &qc.retry_on_http_429));
+    VIGIL_RETURN_IF_ERROR(ReadDuration(Field(q, "sample_age_limit"), path, &qc.sample_age_limit));
+    if (qc.max_samples_per_send <= 0 || qc.capacity <= 0 || qc.max_shards <= 0 ||
+        qc.min_shards <= 0) {
+      return Error(q, path, "queue_config values must be positive");
+    }
+    YAML::Node m = Field(n, "metadata_config");
+    VIGIL_RETURN_IF_ERROR(CheckMap(m, {"send", "send_interval", "max_samples_per_send"},
+                                   "config.MetadataConfig", path));
+    VIGIL_RETURN_IF_ERROR(ReadBool(Field(m, "send"), path, &c.send_metadata));
+    VIGIL_RETURN_IF_ERROR(
+        ReadDuration(Field(m, "send_interval"), path, &c.metadata_send_interval));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<RemoteReadConfig>> ParseRemoteRead(
+    const YAML::Node& node, absl::string_view path) {
+  std::vector<RemoteReadConfig> out;
+  if (!Present(node)) return out;
+  if (!node.IsSequence()) return Error(node, path, "cannot unmarshal remote_read: expected a list");
+  static const Fields kFields =
+      Concat({"url", "name", "remote_timeout", "headers", "read_recent",
+              "required_matchers", "filter_external_labels"},
+             HttpClientFields());
+  std::set<std::string> names;
+  for (const YAML::Node& n : node) {
+    VIGIL_RETURN_IF_ERROR(CheckMap(n, kFields, "config.RemoteReadConfig", path));
+    VIGIL_RETURN_IF_ERROR(CheckHttpClient(n, path));
+    RemoteReadConfig c;
+    c.node = n;
+    VIGIL_ASSIGN_OR_RETURN(c.url, ReadString(Field(n, "url"), path));
+    VIGIL_RETURN_IF_ERROR(CheckUrl(n, c.url, "remote_read", path));
+    VIGIL_ASSIGN_OR_RETURN(c.name, ReadString(Field(n, "name"), path));
+    if (!c.name.empty() && !names.insert(c.name).second) {
+      return Error(n, path, absl::StrCat("found multiple remote read configs with job name ",
+                                         model::QuoteString(c.name)));
+    }
+    VIGIL_RETURN_IF_ERROR(ReadDuration(Field(n, "remote_timeout"), path, &c.remote_timeout));
+    VIGIL_ASSIGN_OR_RETURN(c.headers, ReadStringMap(Field(n, "headers"), path));
+    VIGIL_ASSIGN_OR_RETURN(c.required_matchers,
+                           ReadStringMap(Field(n, "required_matchers"), path));
+    VIGIL_RETURN_IF_ERROR(ReadBool(Field(n, "read_recent"), path, &c.read_recent));
+    VIGIL_RETURN_IF_ERROR(
+        ReadBool(Field(n, "filter_external_labels"), path, &c.filter_external_labels));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::string DirName(absl::string_view path) {
+  size_t slash = path.rfind('/');
+  if (slash == absl::string_view::npos) return "";
+  return std::string(path.substr(0, slash + 1));
+}
+
+}  // namespace
+
+absl::StatusOr<Config> ParseConfig(absl::string_view text, absl::string_view path) {
+  Config cfg;
+  cfg.path = std::string(path);
+  cfg.text = std::string(text);
+  YAML::Node root;
+  try {
+    root = YAML::Load(cfg.text);
+  } catch (const YAML::Exception& e) {
+    std::string pos = e.mark.is_null()
+                          ? std::string(path)
+                          : absl::StrCat(path, path.empty() ? "" : ":", e.mark.line + 1,
+                                         ":", e.mark.column + 1);
+    return absl::InvalidArgumentError(absl::StrCat(pos, ": ", e.msg));
+  }
+  // yaml-cpp throws only while loading; reading nodes below uses the
+  // non-throwing accessors.
+  if (!Present(root)) return cfg;  // empty file: all defaults
+  VIGIL_RETURN_IF_ERROR(CheckMap(
+      root,
+      {"global", "runtime", "rule_files", "scrape_config_files", "scrape_configs",
+       "alerting", "remote_write", "remote_read", "storage", "tracing", "otlp"},
+      "config.plain", path));
+  VIGIL_RETURN_IF_ERROR(ParseGlobal(Field(root, "global"), path, &cfg.global));
+
+  YAML::Node rules = Field(root, "rule_files");
+  VIGIL_ASSIGN_OR_RETURN(std::vector<std::string> globs, ReadStringList(rules, path));
+  for (std::string& g : globs) {
+    if (g.empty() || g.find('\0') != std::string::npos) {
+      return Error(rules, path, absl::StrCat("invalid rule file path ", model::QuoteString(g)));
+    }
+    if (g[0] != '/') g = DirName(path) + g;
+    cfg.rule_files.push_back(std::move(g));
+  }
+
+  if (Present(Field(root, "scrape_config_files"))) {
+    return Error(Field(root, "scrape_config_files"), path,
+                 "scrape_config_files is not supported by Vigil yet");
+  }
+  YAML::Node scrapes = Field(root, "scrape_configs");
+  if (Present(scrapes)) {
+    if (!scrapes.IsSequence()) {
+      return Error(scrapes, path, "cannot unmarshal scrape_configs: expected a list");
+    }
+    std::set<std::string> jobs;
+    for (const YAML::Node& n : scrapes) {
+      VIGIL_ASSIGN_OR_RETURN(ScrapeJobConfig job, ParseScrapeJob(n, path, cfg.global));
+      if (!jobs.insert(job.job_name).second) {
+        return Error(n, path, absl::StrCat("found multiple scrape configs with job name ",
+                                           model::QuoteString(job.job_name)));
+      }
+      cfg.scrape_configs.push_back(std::move(job));
+    }
+  }
+  YAML::Node alerting = Field(root, "alerting");
+  if (Present(alerting)) {
+    VIGIL_ASSIGN_OR_RETURN(cfg.alerting, ParseAlerting(alerting, path));
+  }
+  VIGIL_ASSIGN_OR_RETURN(cfg.remote_write, ParseRemoteWrite(Field(root, "remote_write"), path));
+  VIGIL_ASSIGN_OR_RETURN(cfg.remote_read, ParseRemoteRead(Field(root, "remote_read"), path));
+
+  YAML::Node storage = Field(root, "storage");
+  VIGIL_RETURN_IF_ERROR(CheckMap(storage, {"tsdb", "exemplars"}, "config.StorageConfig", path));
+  VIGIL_RETURN_IF_ERROR(CheckMap(Field(storage, "tsdb"),
+                                 {"out_of_order_time_window", "retention",
+                                  "stale_series_compaction_threshold", "chunk_encoding"},
+                                 "config.TSDBConfig", path));
+  for (const char* ignored : {"runtime", "tracing", "otlp"}) {
+    if (Present(Field(root, ignored))) cfg.ignored.push_back(ignored);
+  }
+  if (Present(Field(storage, "exemplars"))) cfg.ignored.push_back("storage.exemplars");
+  return cfg;
+}
+
+absl::StatusOr<Config> LoadConfigFile(absl::string_view path) {
+  std::ifstream in{std::string(path), std::ios::binary};
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat("error loading config from \"", path, "\": cannot open file"));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseConfig(ss.str(), path);
+}
+
+}  // namespace vigil::server

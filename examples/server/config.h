@@ -1,0 +1,158 @@
+// The server's configuration: prometheus.yml, parsed strictly (an unknown
+// field is an error naming file, line and column, as Prometheus's
+// `field X not found in type config.plain`). The top-level sections,
+// `global`, `remote_write` and `remote_read` are parsed here; each scrape
+// job's and alerting section's relabel rules go to libsd's parser
+// (`//libsd:relabel`), `static_configs` to libsd's static provider, and
+// the full YAML node of every scrape job and Alertmanager is kept for the
+// libraries that build scrape pools and notifiers from it.
+//
+//   absl::StatusOr<Config> c = LoadConfigFile("prometheus.yml");
+//
+// Defaults are Prometheus 3.x's (scrape_interval 1m, scrape_timeout 10s,
+// evaluation_interval 1m, metrics_path /metrics, scheme http, ...).
+//
+// Thread safety: Config is a value; the functions are reentrant.
+
+#ifndef VIGIL_EXAMPLES_SERVER_CONFIG_H_
+#define VIGIL_EXAMPLES_SERVER_CONFIG_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "libsd/relabel.h"
+#include "libsd/target_group.h"
+#include "model/labels.h"
+#include "yaml-cpp/yaml.h"
+
+namespace vigil::server {
+
+struct GlobalConfig {
+  absl::Duration scrape_interval = absl::Minutes(1);
+  absl::Duration scrape_timeout = absl::Seconds(10);
+  absl::Duration evaluation_interval = absl::Minutes(1);
+  absl::Duration rule_query_offset = absl::ZeroDuration();
+  model::Labels external_labels;
+  std::string query_log_file;
+  // Scrape limits every job inherits unless it sets its own (0: none).
+  int64_t body_size_limit = 0;
+  int64_t sample_limit = 0;
+  int64_t label_limit = 0;
+  int64_t label_name_length_limit = 0;
+  int64_t label_value_length_limit = 0;
+  int64_t target_limit = 0;
+  int64_t keep_dropped_targets = 0;
+  std::vector<std::string> scrape_protocols;
+};
+
+// The server's view of one scrape_configs entry, with inherited values
+// resolved; `node` is the whole entry for libscrape.
+struct ScrapeJobConfig {
+  std::string job_name;
+  absl::Duration scrape_interval;
+  absl::Duration scrape_timeout;
+  std::string scheme = "http";
+  std::string metrics_path = "/metrics";
+  bool honor_labels = false;
+  bool honor_timestamps = true;
+  std::map<std::string, std::vector<std::string>> params;
+  std::vector<sd::RelabelConfig> relabel_configs;
+  std::vector<sd::RelabelConfig> metric_relabel_configs;
+  // Target groups of static_configs, in order.
+  std::vector<sd::TargetGroup> static_groups;
+  // Names of the service-discovery sections present
+  // ("kubernetes_sd_configs", "file_sd_configs", ...).
+  std::vector<std::string> sd_sections;
+  YAML::Node node;
+  int line = 0;  // 1-based line of the entry
+};
+
+struct AlertmanagerConfig {
+  std::string scheme = "http";
+  std::string path_prefix = "/";
+  absl::Duration timeout = absl::Seconds(10);
+  std::string api_version = "v2";
+  std::vector<sd::TargetGroup> static_groups;
+  std::vector<sd::RelabelConfig> relabel_configs;
+  std::vector<sd::RelabelConfig> alert_relabel_configs;
+  std::vector<std::string> sd_sections;
+  YAML::Node node;
+};
+
+struct AlertingConfig {
+  std::vector<sd::RelabelConfig> alert_relabel_configs;
+  std::vector<AlertmanagerConfig> alertmanagers;
+};
+
+struct QueueConfig {
+  int64_t capacity = 10000;
+  int64_t max_shards = 50;
+  int64_t min_shards = 1;
+  int64_t max_samples_per_send = 2000;
+  absl::Duration batch_send_deadline = absl::Seconds(5);
+  absl::Duration min_backoff = absl::Milliseconds(30);
+  absl::Duration max_backoff = absl::Seconds(5);
+  bool retry_on_http_429 = false;
+  absl::Duration sample_age_limit = absl::ZeroDuration();
+};
+
+struct RemoteWriteConfig {
+  std::string url;
+  std::string name;
+  absl::Duration remote_timeout = absl::Seconds(30);
+  std::map<std::string, std::string> headers;
+  std::vector<sd::RelabelConfig> write_relabel_configs;
+  bool send_exemplars = false;
+  bool send_native_histograms = false;
+  QueueConfig queue_config;
+  bool send_metadata = true;
+  absl::Duration metadata_send_interval = absl::Minutes(1);
+  YAML::Node node;
+};
+
+struct RemoteReadConfig {
+  std::string url;
+  std::string name;
+  absl::Duration remote_timeout = absl::Minutes(1);
+  std::map<std::string, std::string> headers;
+  std::map<std::string, std::string> required_matchers;
+  bool read_recent = false;
+  bool filter_external_labels = true;
+  YAML::Node node;
+};
+
+struct Config {
+  std::string path;  // the file it came from ("" when parsed from text)
+  std::string text;  // the YAML as loaded
+  GlobalConfig global;
+  // Glob patterns, relative ones resolved against the config's directory.
+  std::vector<std::string> rule_files;
+  std::vector<ScrapeJobConfig> scrape_configs;
+  AlertingConfig alerting;
+  std::vector<RemoteWriteConfig> remote_write;
+  std::vector<RemoteReadConfig> remote_read;
+  // Sections Prometheus knows that Vigil accepts but does not act on
+  // (e.g. "tracing", "storage.exemplars"), for a startup warning.
+  std::vector<std::string> ignored;
+};
+
+// Parses `text`; `path` names the file in errors and anchors relative
+// rule_files. InvalidArgument "<path>:<line>:<col>: <message>" on any
+// syntax error, unknown field, bad value or failed check (job_name empty or
+// repeated, scrape_timeout greater than scrape_interval, remote url empty).
+absl::StatusOr<Config> ParseConfig(absl::string_view text,
+                                   absl::string_view path = "");
+
+// Reads and parses a file. NotFound / PermissionDenied when it cannot be
+// read (message names the path), else as ParseConfig.
+absl::StatusOr<Config> LoadConfigFile(absl::string_view path);
+
+}  // namespace vigil::server
+
+#endif  // VIGIL_EXAMPLES_SERVER_CONFIG_H_
