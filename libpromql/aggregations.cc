@@ -135,7 +135,6 @@ absl::StatusOr<EVal> Evaluator::EvalAggregate(const parser::AggregateExpr& agg) 
       while (p < pts.size() && pts[p].t < ts) ++p;
       if (p < pts.size() && pts[p].t == ts) step_in.emplace_back(i, pts[p].v);
     }
-    if (step_in.empty()) continue;
     double pv = agg.param != nullptr && op != AggregateOp::kCountValues
                     ? param.m[0].points[step].v
                     : 0;
@@ -154,8 +153,18 @@ absl::StatusOr<EVal> Evaluator::EvalAggregate(const parser::AggregateExpr& agg) 
       }
       if (k < 1) continue;
     }
+    if (op == AggregateOp::kLimitRatio && std::isnan(pv)) {
+      return absl::InvalidArgumentError("Ratio value is NaN");
+    }
+    if (op == AggregateOp::kQuantile && !warned_q &&
+        (std::isnan(pv) || pv < 0 || pv > 1)) {
+      ctx_->Warn(absl::StrCat(
+          "PromQL warning: quantile value should be between 0 and 1, got ",
+          std::isnan(pv) ? std::string("NaN") : absl::StrFormat("%g", pv)));
+      warned_q = true;
+    }
+    if (step_in.empty()) continue;
     if (op == AggregateOp::kLimitRatio) {
-      if (std::isnan(pv)) return absl::InvalidArgumentError("Ratio value is NaN");
       if (pv > 1 || pv < -1) {
         double capped = pv > 1 ? 1.0 : -1.0;
         ctx_->Warn(absl::StrCat(
@@ -165,14 +174,6 @@ absl::StatusOr<EVal> Evaluator::EvalAggregate(const parser::AggregateExpr& agg) 
         pv = capped;
       }
     }
-    if (op == AggregateOp::kQuantile && !warned_q &&
-        (std::isnan(pv) || pv < 0 || pv > 1)) {
-      ctx_->Warn(absl::StrCat(
-          "PromQL warning: quantile value should be between 0 and 1, got ",
-          std::isnan(pv) ? std::string("NaN") : absl::StrFormat("%g", pv)));
-      warned_q = true;
-    }
-
     group_index.clear();
     groups.clear();
     for (auto [i, v] : step_in) {

@@ -74,10 +74,15 @@ void NeededRange(const parser::Expr& e, int64_t s, int64_t en,
   }
 }
 
+// Drops the name and the metadata labels that travel with it.
 model::Labels DropName(const model::Labels& l) {
-  if (!l.Has(model::kMetricName)) return l;
+  if (!l.Has(model::kMetricName) && !l.Has("__type__") && !l.Has("__unit__")) {
+    return l;
+  }
   model::LabelsBuilder b(l);
   b.Del(model::kMetricName);
+  b.Del("__type__");
+  b.Del("__unit__");
   return b.Build();
 }
 

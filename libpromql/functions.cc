@@ -397,9 +397,9 @@ absl::StatusOr<EVal> Evaluator::EvalCall(const parser::Call& call) {
   } else if (name == "sort" || name == "sort_desc" || name == "sort_by_label" ||
              name == "sort_by_label_desc") {
     if (ctx_->range_query) {
-      ctx_->Warn(absl::StrCat("PromQL warning: ", name,
-                              " is ineffective for range queries since results "
-                              "are always ordered by labels"));
+      ctx_->Warn(
+          "PromQL warning: sort is ineffective for range queries since "
+          "results are always ordered by labels");
     }
     out.m = std::move(args[0].m);
     if (n == 1) {
@@ -536,8 +536,8 @@ void GroupBuckets(const EMatrix& m, const std::vector<size_t>& present,
                   const std::vector<double>& values, QueryContext* ctx,
                   absl::flat_hash_map<uint64_t, size_t>* index,
                   std::vector<BucketGroup>* groups) {
-  static const std::vector<std::string> kExcluded = {
-      std::string(model::kMetricName), "le"};
+  // With delayed name removal the name stays part of the group key.
+  static const std::vector<std::string> kExcluded = {"le"};
   index->clear();
   groups->clear();
   for (size_t k = 0; k < present.size(); ++k) {
@@ -607,6 +607,10 @@ double BucketFraction(double lower, double upper,
     }
     double ub = b[i].upper_bound;
     auto interp = [&](double v) {
+      // No interpolation inside a bucket of infinite width: its
+      // observations sit at the bucket's finite edge.
+      if (std::isinf(lb)) return b[i].count;
+      if (std::isinf(ub)) return rank;
       return rank + (b[i].count - rank) * (v - lb) / (ub - lb);
     };
     if (!lower_set && lb >= lower) {
@@ -659,9 +663,9 @@ absl::StatusOr<EVal> Evaluator::EvalHistogramQuantile(const parser::Call& call) 
         values.push_back(pts[pos[i]].v);
       }
     }
-    if (present.empty()) continue;
     double qv = q.m[0].points[step].v;
     if (std::isnan(qv) || qv < 0 || qv > 1) ctx_->Warn(FormatQuantileWarning(qv));
+    if (present.empty()) continue;
     GroupBuckets(in.m, present, values, ctx_, &index, &groups);
     for (BucketGroup& g : groups) {
       kernels::BucketQuantileResult r = kernels::BucketQuantile(qv, &g.buckets);

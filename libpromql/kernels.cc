@@ -253,6 +253,9 @@ double Quantile(double q, std::vector<double>* values) {
 
 std::optional<double> MadOverTime(absl::Span<const FPoint> p) {
   if (p.empty()) return std::nullopt;
+  for (const FPoint& f : p) {
+    if (std::isnan(f.v)) return kNaN;
+  }
   std::vector<double> v;
   v.reserve(p.size());
   for (const FPoint& f : p) v.push_back(f.v);

@@ -11,7 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "libpromql/parser/parser.h"
 #include "libtsdb/storage/memory_storage.h"
+#include "model/matcher.h"
 #include "model/value.h"
 #include "re2/re2.h"
 
@@ -20,35 +22,19 @@ namespace {
 
 using Kind = EvalOutcome::Kind;
 
-// Identifiers (metric names, function names, keywords) of an expression,
-// outside string literals.
-std::set<std::string> Identifiers(absl::string_view s) {
-  std::set<std::string> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    char c = s[i];
-    if (c == '"' || c == '\'' || c == '`') {
-      size_t j = i + 1;
-      while (j < s.size() && s[j] != c) {
-        if (s[j] == '\\' && c != '`') ++j;
-        ++j;
-      }
-      i = j + 1;
-      continue;
+// Whether any vector selector of `e` selects one of `series`.
+bool SelectsAny(const parser::Expr& e, const std::vector<model::Labels>& series) {
+  if (e.Is<parser::VectorSelector>()) {
+    const auto& ms = e.As<parser::VectorSelector>().matchers;
+    for (const model::Labels& l : series) {
+      if (model::MatchesAll(ms, l)) return true;
     }
-    if (absl::ascii_isalpha(c) || c == '_' || c == ':') {
-      size_t j = i;
-      while (j < s.size() &&
-             (absl::ascii_isalnum(s[j]) || s[j] == '_' || s[j] == ':')) {
-        ++j;
-      }
-      out.insert(std::string(s.substr(i, j - i)));
-      i = j;
-      continue;
-    }
-    ++i;
+    return false;
   }
-  return out;
+  for (const parser::Expr* c : parser::Children(e)) {
+    if (SelectsAny(*c, series)) return true;
+  }
+  return false;
 }
 
 std::string FormatValue(double v) {
@@ -290,14 +276,15 @@ FileResult Runner::Run(const Script& script) {
   FileResult result;
   Engine engine(options_);
   auto storage = std::make_unique<storage::MemoryStorage>();
-  std::set<std::string> histogram_metrics;
+  // Series holding native histogram samples since the last clear.
+  std::vector<model::Labels> histogram_series;
   bool start_timestamps = false;
 
   for (const Command& cmd : script.commands) {
     switch (cmd.kind) {
       case Command::Kind::kClear:
         storage->Clear();
-        histogram_metrics.clear();
+        histogram_series.clear();
         start_timestamps = false;
         break;
       case Command::Kind::kLoad: {
@@ -306,12 +293,16 @@ FileResult Runner::Run(const Script& script) {
         std::unique_ptr<storage::Appender> app = storage->NewAppender();
         for (const SeriesLine& s : load.series) {
           std::string name(s.labels.MetricName());
-          if (s.has_histogram) histogram_metrics.insert(name);
+          if (s.has_histogram) histogram_series.push_back(s.labels);
           if (load.with_nhcb) {
+            // The native histogram with custom buckets built from a family.
             for (absl::string_view suffix : {"_bucket", "_count", "_sum"}) {
               if (absl::EndsWith(name, suffix)) {
-                histogram_metrics.insert(
-                    name.substr(0, name.size() - suffix.size()));
+                model::LabelsBuilder b(s.labels);
+                b.Del("le");
+                b.Set(model::kMetricName,
+                      name.substr(0, name.size() - suffix.size()));
+                histogram_series.push_back(b.Build());
               }
             }
           }
@@ -338,12 +329,11 @@ FileResult Runner::Run(const Script& script) {
           skip = "expects native histogram results";
         } else if (start_timestamps) {
           skip = "data with start timestamps";
-        } else {
-          for (const std::string& id : Identifiers(ev.expr)) {
-            if (histogram_metrics.count(id) != 0) {
-              skip = absl::StrCat("queries native histogram metric ", id);
-              break;
-            }
+        } else if (!histogram_series.empty()) {
+          absl::StatusOr<std::unique_ptr<parser::Expr>> e =
+              parser::ParseExpr(ev.expr);
+          if (e.ok() && SelectsAny(**e, histogram_series)) {
+            skip = "selects series with native histogram samples";
           }
         }
         if (!skip.empty()) {
