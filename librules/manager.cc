@@ -1,0 +1,165 @@
+#include "librules/manager.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "librules/recording_rule.h"
+#include "librules/template/functions.h"
+
+namespace vigil::rules {
+
+absl::StatusOr<std::vector<std::unique_ptr<Group>>> BuildGroups(
+    const std::vector<RuleFile>& files, const ManagerOptions& options,
+    bool restore_for_state) {
+  std::vector<std::unique_ptr<Group>> out;
+  std::vector<std::string> errs;
+  for (const RuleFile& f : files) {
+    for (const RuleGroupNode& g : f.groups) {
+      std::vector<std::unique_ptr<Rule>> rules;
+      for (size_t i = 0; i < g.rules.size(); ++i) {
+        const RuleNode& r = g.rules[i];
+        std::vector<std::pair<std::string, std::string>> lp = g.labels;
+        for (const auto& kv : r.labels) lp.push_back(kv);  // rule labels win
+        model::Labels labels = model::Labels::FromPairs(lp);
+        if (!r.is_alert()) {
+          rules.push_back(
+              std::make_unique<RecordingRule>(r.record, r.expr, labels));
+          continue;
+        }
+        AlertingRuleOptions ao;
+        ao.name = r.alert;
+        ao.expr = r.expr;
+        ao.hold_ms = r.for_ms;
+        ao.keep_firing_for_ms = r.keep_firing_for_ms;
+        ao.labels = labels;
+        ao.annotations = r.annotations;
+        ao.external_labels = options.external_labels;
+        ao.external_url = options.external_url;
+        absl::StatusOr<std::unique_ptr<AlertingRule>> ar =
+            AlertingRule::Create(std::move(ao));
+        if (!ar.ok()) {
+          errs.push_back(absl::StrCat(f.path, ": group ",
+                                      model::QuoteString(g.name), ", rule ",
+                                      i + 1, ", ", model::QuoteString(r.alert),
+                                      ": ", ar.status().message()));
+          continue;
+        }
+        rules.push_back(std::move(*ar));
+      }
+      GroupOptions go;
+      go.query = options.query;
+      go.appendable = options.appendable;
+      go.queryable = options.queryable;
+      go.notify = options.notify;
+      go.resend_delay_ms = options.resend_delay_ms;
+      go.outage_tolerance_ms = options.outage_tolerance_ms;
+      go.for_grace_period_ms = options.for_grace_period_ms;
+      go.restore_for_state = restore_for_state;
+      go.now_ms = options.now_ms;
+      out.push_back(std::make_unique<Group>(
+          g.name, f.path, g.interval_ms.value_or(options.default_interval_ms),
+          g.limit, g.query_offset_ms.value_or(options.default_query_offset_ms),
+          std::move(rules), std::move(go)));
+    }
+  }
+  if (!errs.empty()) return absl::InvalidArgumentError(absl::StrJoin(errs, "\n"));
+  return out;
+}
+
+Manager::Manager(ManagerOptions options) : opts_(std::move(options)) {}
+
+Manager::~Manager() { Stop(); }
+
+absl::Status Manager::Update(const std::vector<std::string>& patterns) {
+  absl::StatusOr<std::vector<RuleFile>> files =
+      LoadRuleFiles(patterns, opts_.file_options);
+  if (!files.ok()) return files.status();
+  return UpdateFromFiles(*files);
+}
+
+absl::Status Manager::UpdateFromFiles(const std::vector<RuleFile>& files) {
+  absl::MutexLock l(&mu_);
+  absl::StatusOr<std::vector<std::unique_ptr<Group>>> built =
+      BuildGroups(files, opts_, !restored_ && opts_.queryable != nullptr);
+  if (!built.ok()) return built.status();
+  restored_ = true;
+  std::map<std::string, std::shared_ptr<Group>> old;
+  for (auto& g : groups_) old[g->key()] = g;
+  std::vector<std::shared_ptr<Group>> next;
+  for (auto& g : *built) {
+    std::shared_ptr<Group> ng(std::move(g));
+    auto it = old.find(ng->key());
+    if (it != old.end()) {
+      it->second->Stop(false);
+      ng->CopyState(*it->second);
+      old.erase(it);
+    }
+    next.push_back(std::move(ng));
+  }
+  for (auto& [k, g] : old) g->Stop(true);
+  std::sort(next.begin(), next.end(), [](const auto& a, const auto& b) {
+    return a->file() != b->file() ? a->file() < b->file() : a->name() < b->name();
+  });
+  groups_ = std::move(next);
+  if (running_) {
+    for (auto& g : groups_) g->Start();
+  }
+  return absl::OkStatus();
+}
+
+void Manager::Start() {
+  absl::MutexLock l(&mu_);
+  running_ = true;
+  for (auto& g : groups_) g->Start();
+}
+
+void Manager::Stop() {
+  absl::MutexLock l(&mu_);
+  running_ = false;
+  for (auto& g : groups_) g->Stop(false);
+}
+
+std::vector<std::shared_ptr<Group>> Manager::Groups() const {
+  absl::MutexLock l(&mu_);
+  return groups_;
+}
+
+std::vector<Alert> Manager::ActiveAlerts() const {
+  std::vector<Alert> out;
+  for (const auto& g : Groups()) {
+    for (const auto& r : g->rules()) {
+      if (!r->is_alerting()) continue;
+      for (Alert& a : static_cast<const AlertingRule&>(*r).ActiveAlerts()) {
+        if (a.state != AlertState::kInactive) out.push_back(std::move(a));
+      }
+    }
+  }
+  return out;
+}
+
+NotifyFunc SendAlertsTo(std::function<void(std::vector<notifier::Alert>)> send,
+                        std::string external_url) {
+  return [send = std::move(send), url = std::move(external_url)](
+             absl::string_view expr, const std::vector<Alert>& alerts) {
+    std::vector<notifier::Alert> out;
+    out.reserve(alerts.size());
+    std::string gen = absl::StrCat(url, "/graph?g0.expr=",
+                                   tmpl::QueryEscape(expr), "&g0.tab=1");
+    for (const Alert& a : alerts) {
+      notifier::Alert n;
+      n.labels = a.labels;
+      n.annotations = a.annotations;
+      n.starts_at_ms = a.fired_at_ms == kNoTime ? 0 : a.fired_at_ms;
+      n.ends_at_ms = a.resolved_at_ms != kNoTime ? a.resolved_at_ms
+                                                 : a.valid_until_ms;
+      n.generator_url = gen;
+      out.push_back(std::move(n));
+    }
+    if (!out.empty()) send(std::move(out));
+  };
+}
+
+}  // namespace vigil::rules

@@ -1,0 +1,101 @@
+// The rule Manager loads rule files into Groups, runs them (each on its own
+// thread) and swaps them on reload, keeping the state of groups and rules
+// that did not change (Prometheus's rules.Manager).
+//
+//   rules::ManagerOptions o;
+//   o.query = rules::EngineQueryFunc(&engine, &db);
+//   o.appendable = &db;  o.queryable = &db;
+//   o.notify = rules::SendAlertsTo(
+//       [&](std::vector<notifier::Alert> a) { notifier.Send(std::move(a)); },
+//       "http://prometheus:9090");
+//   rules::Manager m(std::move(o));
+//   VIGIL_RETURN_IF_ERROR(m.Update({"/etc/prometheus/*.rules"}));
+//   m.Start();
+//
+// Thread safety: all methods may be called from any thread; Update and
+// Stop serialise with each other.
+
+#ifndef VIGIL_LIBRULES_MANAGER_H_
+#define VIGIL_LIBRULES_MANAGER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "librules/group.h"
+#include "librules/notifier/alert.h"
+#include "librules/rule_file.h"
+
+namespace vigil::rules {
+
+struct ManagerOptions {
+  QueryFunc query;
+  storage::Appendable* appendable = nullptr;
+  storage::Queryable* queryable = nullptr;
+  NotifyFunc notify;
+  int64_t default_interval_ms = 60 * 1000;  // global evaluation_interval
+  int64_t default_query_offset_ms = 0;      // global rule_query_offset
+  model::Labels external_labels;            // for $externalLabels
+  std::string external_url;                 // for templates
+  int64_t resend_delay_ms = 60 * 1000;
+  int64_t outage_tolerance_ms = 3600 * 1000;
+  int64_t for_grace_period_ms = 600 * 1000;
+  RuleFileOptions file_options;
+  std::function<int64_t()> now_ms;  // wall clock unless set
+};
+
+// Builds the groups of parsed rule files (no threads started). Group
+// labels are added to each rule's labels (the rule's win). Errors:
+// InvalidArgument naming file, group and rule for a bad template.
+absl::StatusOr<std::vector<std::unique_ptr<Group>>> BuildGroups(
+    const std::vector<RuleFile>& files, const ManagerOptions& options,
+    bool restore_for_state);
+
+class Manager {
+ public:
+  explicit Manager(ManagerOptions options);
+  ~Manager();  // Stop()
+  Manager(const Manager&) = delete;
+  Manager& operator=(const Manager&) = delete;
+
+  // Loads `patterns` (globs) and replaces the running groups. Unchanged
+  // groups (same file and name) carry their state over; removed groups
+  // stop and mark their series stale. On error the current groups keep
+  // running and the error (all files' problems) is returned.
+  absl::Status Update(const std::vector<std::string>& patterns);
+  absl::Status UpdateFromFiles(const std::vector<RuleFile>& files);
+
+  // Starts evaluation; groups added by later Updates start at once.
+  void Start();
+  // Stops all groups (they keep their state; no stale markers).
+  void Stop();
+
+  // The current groups, sorted by file then name. Shared so a caller may
+  // read them while a reload replaces them.
+  std::vector<std::shared_ptr<Group>> Groups() const;
+  // Every alerting rule's active alerts (for /api/v1/alerts).
+  std::vector<Alert> ActiveAlerts() const;
+
+ private:
+  ManagerOptions opts_;
+  mutable absl::Mutex mu_;
+  bool running_ ABSL_GUARDED_BY(mu_) = false;
+  bool restored_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::shared_ptr<Group>> groups_ ABSL_GUARDED_BY(mu_);
+};
+
+// A NotifyFunc that converts due alerts to notifier::Alerts as Prometheus
+// does (startsAt = fired at; endsAt = resolved at, or valid-until while
+// firing; generatorURL = external_url + /graph?g0.expr=...&g0.tab=1) and
+// passes them to `send`.
+NotifyFunc SendAlertsTo(std::function<void(std::vector<notifier::Alert>)> send,
+                        std::string external_url);
+
+}  // namespace vigil::rules
+
+#endif  // VIGIL_LIBRULES_MANAGER_H_
