@@ -1,0 +1,311 @@
+#include "libtsdb/db.h"
+
+#include <cstring>
+#include <map>
+#include <random>
+
+#include "gtest/gtest.h"
+#include "libtsdb/compactor.h"
+#include "libtsdb/fileutil/fileutil.h"
+#include "libtsdb/storage/memory_storage.h"
+#include "model/value.h"
+
+namespace vigil::tsdb {
+namespace {
+
+using fileutil::JoinPath;
+using model::Labels;
+using model::Matcher;
+
+constexpr int64_t kHour = 3600 * 1000;
+
+struct Sample {
+  int64_t t;
+  uint64_t bits;
+  friend bool operator==(const Sample& a, const Sample& b) {
+    return a.t == b.t && a.bits == b.bits;
+  }
+};
+using Dump = std::map<std::string, std::vector<Sample>>;
+
+uint64_t Bits(double v) {
+  uint64_t u;
+  std::memcpy(&u, &v, 8);
+  return u;
+}
+
+Dump Read(storage::Queryable& q, int64_t mint = INT64_MIN,
+          int64_t maxt = INT64_MAX,
+          std::vector<Matcher> ms = {Matcher::NotEqual("__name__", "")}) {
+  Dump out;
+  auto querier = q.NewQuerier(mint, maxt);
+  EXPECT_TRUE(querier.ok()) << querier.status();
+  if (!querier.ok()) return out;
+  auto set = (*querier)->Select(true, nullptr, ms);
+  while (set->Next()) {
+    auto it = set->NewIterator();
+    std::vector<Sample> v;
+    while (it->Next()) v.push_back(Sample{it->timestamp(), Bits(it->value())});
+    EXPECT_TRUE(it->status().ok()) << it->status();
+    if (!v.empty()) out[set->labels().ToString()] = std::move(v);
+  }
+  EXPECT_TRUE(set->status().ok()) << set->status();
+  return out;
+}
+
+std::string TestDir(const std::string& name) {
+  std::string d = JoinPath(::testing::TempDir(), name);
+  EXPECT_TRUE(fileutil::RemoveAll(d).ok());
+  return d;
+}
+
+std::vector<std::string> Ls(const std::string& dir) {
+  auto v = fileutil::ListDir(dir);
+  return v.ok() ? *v : std::vector<std::string>();
+}
+
+Options TestOptions() {
+  Options o;
+  o.background_compaction = false;
+  o.wal_segment_size = 64 * 1024;
+  o.retention_ms = 0;
+  return o;
+}
+
+// Appends `n` samples per series every 15s from `start`, into the DB and
+// the reference.
+void Fill(storage::Appendable& db, storage::MemoryStorage* ref, int series,
+          int64_t start, int n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<double> v(series, 0);
+  for (int i = 0; i < n; ++i) {
+    auto app = db.NewAppender();
+    auto rapp = ref->NewAppender();
+    for (int s = 0; s < series; ++s) {
+      Labels l = Labels::FromPairs({{"__name__", s % 2 ? "gauge" : "counter"},
+                                    {"job", "j" + std::to_string(s % 3)},
+                                    {"id", std::to_string(s)}});
+      v[s] = s % 2 ? v[s] + (static_cast<double>(rng() % 200) - 100) / 10
+                   : v[s] + rng() % 100;
+      double val = (i == n / 2 && s == 0) ? model::StaleNaN() : v[s];
+      int64_t t = start + i * 15000;
+      ASSERT_TRUE(app->Append(0, l, t, val).ok());
+      ASSERT_TRUE(rapp->Append(0, l, t, val).ok());
+    }
+    ASSERT_TRUE(app->Commit().ok());
+    ASSERT_TRUE(rapp->Commit().ok());
+  }
+}
+
+TEST(DBTest, SecondOpenOfSameDirFails) {
+  std::string dir = TestDir("db_lock");
+  auto db = DB::Open(dir, TestOptions());
+  ASSERT_TRUE(db.ok()) << db.status();
+  auto db2 = DB::Open(dir, TestOptions());
+  ASSERT_FALSE(db2.ok());
+  EXPECT_EQ(db2.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(db2.status().message().find("lock"), absl::string_view::npos);
+  ASSERT_TRUE((*db)->Close().ok());
+  auto db3 = DB::Open(dir, TestOptions());
+  EXPECT_TRUE(db3.ok()) << db3.status();
+}
+
+TEST(DBTest, ReplaysWalOnReopen) {
+  std::string dir = TestDir("db_replay");
+  storage::MemoryStorage ref;
+  {
+    auto db = *DB::Open(dir, TestOptions());
+    Fill(*db, &ref, 20, 1000000, 200, 1);
+    ASSERT_TRUE(db->Delete(1000000, 1100000, {Matcher::Equal("id", "3")}).ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  auto db = *DB::Open(dir, TestOptions());
+  Dump got = Read(*db);
+  Dump want = Read(ref);
+  auto& s3 = want["{__name__=\"gauge\", id=\"3\", job=\"j0\"}"];
+  s3.erase(std::remove_if(s3.begin(), s3.end(),
+                          [](const Sample& s) { return s.t <= 1100000; }),
+           s3.end());
+  EXPECT_EQ(got, want);
+  DBStats st = db->Stats();
+  EXPECT_EQ(st.head.num_series, 20u);
+  EXPECT_GT(st.wal_replay.records, 0u);
+  EXPECT_EQ(st.wal_replay.dropped_records, 0u);
+  // Appends continue where the log left off.
+  auto app = db->NewAppender();
+  Labels l = Labels::FromPairs({{"__name__", "gauge"}, {"id", "1"}, {"job", "j1"}});
+  EXPECT_EQ(storage::ClassifyAppendError(app->Append(0, l, 1000000, 1).status()),
+            storage::AppendError::kOutOfOrder);
+}
+
+TEST(DBTest, HeadCompactsIntoBlocksAndQueriesMerge) {
+  std::string dir = TestDir("db_blocks");
+  storage::MemoryStorage ref;
+  auto db = *DB::Open(dir, TestOptions());
+  // 7h of data at 15s for 10 series.
+  Fill(*db, &ref, 10, 0, 7 * 240, 2);
+  ASSERT_TRUE(db->Compact().ok());
+  DBStats st = db->Stats();
+  EXPECT_GE(st.num_blocks, 2u);
+  EXPECT_GE(st.head_compactions, 2u);
+  EXPECT_LT(st.head.min_time, 7 * kHour);
+  EXPECT_EQ(Read(*db), Read(ref));
+  EXPECT_EQ(Read(*db, kHour, 3 * kHour), Read(ref, kHour, 3 * kHour));
+  // The WAL was checkpointed.
+  bool has_checkpoint = false;
+  for (const auto& n : Ls(JoinPath(dir, "wal"))) {
+    if (n.rfind("checkpoint.", 0) == 0) has_checkpoint = true;
+  }
+  EXPECT_TRUE(has_checkpoint);
+  // Appends into compacted time are out of bounds.
+  auto app = db->NewAppender();
+  Labels l = Labels::FromPairs({{"__name__", "new"}});
+  EXPECT_EQ(storage::ClassifyAppendError(app->Append(0, l, kHour, 1).status()),
+            storage::AppendError::kOutOfBounds);
+  ASSERT_TRUE(app->Rollback().ok());
+  // Reopen: blocks + checkpoint + WAL give the same data.
+  ASSERT_TRUE(db->Close().ok());
+  db.reset();
+  auto db2 = *DB::Open(dir, TestOptions());
+  EXPECT_EQ(Read(*db2), Read(ref));
+  auto q = *db2->NewQuerier(INT64_MIN, INT64_MAX);
+  EXPECT_EQ(q->LabelValues("job", {}).value(),
+            (std::vector<std::string>{"j0", "j1", "j2"}));
+  EXPECT_EQ(q->LabelNames({Matcher::Equal("id", "4")}).value(),
+            (std::vector<std::string>{"__name__", "id", "job"}));
+}
+
+TEST(DBTest, BlocksCompactIntoLargerRangesAndRetentionDrops) {
+  std::string dir = TestDir("db_compact");
+  storage::MemoryStorage ref;
+  Options o = TestOptions();
+  auto db = *DB::Open(dir, o);
+  Fill(*db, &ref, 4, 0, 20 * 240, 3);  // 20h
+  ASSERT_TRUE(db->Compact().ok());
+  auto blocks = db->Blocks();
+  bool has_level2 = false;
+  for (const auto& b : blocks) {
+    if (b.level >= 2) {
+      has_level2 = true;
+      EXPECT_EQ(b.max_time - b.min_time, 6 * kHour);
+      EXPECT_GE(b.sources.size(), 2u);
+    }
+  }
+  EXPECT_TRUE(has_level2);
+  EXPECT_GT(db->Stats().compactions, 0u);
+  EXPECT_EQ(Read(*db), Read(ref));
+  ASSERT_TRUE(db->Close().ok());
+  db.reset();
+  // Reopen with a 5h retention: blocks ending >5h before the newest go.
+  o.retention_ms = 5 * kHour;
+  auto db2 = *DB::Open(dir, o);
+  ASSERT_TRUE(db2->Compact().ok());
+  EXPECT_GT(db2->Stats().retention_deletions, 0u);
+  for (const auto& b : db2->Blocks()) EXPECT_GE(b.max_time, 12 * kHour);
+  // Size retention keeps at most ~one block.
+  ASSERT_TRUE(db2->Close().ok());
+  db2.reset();
+  o.retention_ms = 0;
+  o.retention_bytes = 1;
+  auto db3 = *DB::Open(dir, o);
+  ASSERT_TRUE(db3->Compact().ok());
+  EXPECT_EQ(db3->Blocks().size(), 0u);
+}
+
+TEST(DBTest, DeleteCleanTombstonesAndSnapshot) {
+  std::string dir = TestDir("db_delete");
+  storage::MemoryStorage ref;
+  auto db = *DB::Open(dir, TestOptions());
+  Fill(*db, &ref, 6, 0, 5 * 240, 4);
+  ASSERT_TRUE(db->Compact().ok());
+  ASSERT_GE(db->Blocks().size(), 1u);
+  ASSERT_TRUE(db->Delete(0, 5 * kHour, {Matcher::Equal("job", "j1")}).ok());
+  Dump d = Read(*db);
+  for (const auto& [k, v] : d) {
+    if (k.find("j1") != std::string::npos) {
+      for (const Sample& s : v) EXPECT_GT(s.t, 5 * kHour);
+    }
+  }
+  ASSERT_TRUE(db->CleanTombstones().ok());
+  EXPECT_EQ(Read(*db), d);
+  EXPECT_FALSE(db->Delete(0, 1, {}).ok());
+  std::string snap = TestDir("db_delete_snap");
+  ASSERT_TRUE(db->Snapshot(snap, true).ok());
+  EXPECT_FALSE(db->Snapshot(snap, true).ok());  // exists
+  ASSERT_TRUE(db->Close().ok());
+  auto sdb = *DB::Open(snap, TestOptions());
+  EXPECT_EQ(Read(*sdb), d);
+}
+
+TEST(DBTest, ClosedDBRefusesWork) {
+  std::string dir = TestDir("db_closed");
+  auto db = *DB::Open(dir, TestOptions());
+  ASSERT_TRUE(db->Close().ok());
+  EXPECT_EQ(db->NewQuerier(0, 1).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  auto app = db->NewAppender();
+  EXPECT_FALSE(app->Append(0, Labels::FromPairs({{"a", "b"}}), 1, 1).ok());
+}
+
+TEST(DBTest, CorruptBlockFilesGiveClearErrors) {
+  std::string dir = TestDir("db_corrupt_block");
+  storage::MemoryStorage ref;
+  {
+    auto db = *DB::Open(dir, TestOptions());
+    Fill(*db, &ref, 3, 0, 4 * 240, 5);
+    ASSERT_TRUE(db->FlushHead().ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  std::string block;
+  for (const auto& n : Ls(dir)) {
+    if (n.size() == 26) block = JoinPath(dir, n);
+  }
+  ASSERT_FALSE(block.empty());
+  std::string index = *fileutil::ReadFile(JoinPath(block, "index"));
+  std::string bad = index;
+  bad[bad.size() - 10] ^= 0xff;  // TOC
+  ASSERT_TRUE(fileutil::WriteFileAtomic(JoinPath(block, "index"), bad).ok());
+  auto db = DB::Open(dir, TestOptions());
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(db.status().message().find("index"), absl::string_view::npos);
+  ASSERT_TRUE(fileutil::WriteFileAtomic(JoinPath(block, "index"), index).ok());
+  // A flipped chunk byte surfaces through the series set, not a crash.
+  std::string cpath = JoinPath(block, "chunks/000001");
+  std::string chunks = *fileutil::ReadFile(cpath);
+  chunks[20] ^= 0x55;
+  ASSERT_TRUE(fileutil::WriteFileAtomic(cpath, chunks).ok());
+  auto db2 = DB::Open(dir, TestOptions());
+  ASSERT_TRUE(db2.ok()) << db2.status();
+  auto q = *(*db2)->NewQuerier(INT64_MIN, INT64_MAX);
+  auto set = q->Select(true, nullptr, {Matcher::NotEqual("__name__", "")});
+  while (set->Next()) {
+  }
+  EXPECT_EQ(set->status().code(), absl::StatusCode::kDataLoss);
+  ASSERT_TRUE(fileutil::WriteFileAtomic(JoinPath(block, "meta.json"), "{").ok());
+  (*db2)->Close().IgnoreError();
+  db2->reset();
+  EXPECT_EQ(DB::Open(dir, TestOptions()).status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
+TEST(CompactorTest, PlanAndRetention) {
+  std::vector<BlockMeta> m(4);
+  for (int i = 0; i < 4; ++i) {
+    m[i].min_time = i * 2 * kHour;
+    m[i].max_time = (i + 1) * 2 * kHour;
+  }
+  auto ranges = ExponentialBlockRanges(2 * kHour, 3, 3);
+  EXPECT_EQ(ranges, (std::vector<int64_t>{2 * kHour, 6 * kHour, 18 * kHour}));
+  EXPECT_EQ(PlanCompaction(m, ranges), (std::vector<size_t>{0, 1, 2}));
+  // The newest range [6h, 12h) is still open.
+  std::vector<BlockMeta> m2(m.begin() + 3, m.end());
+  EXPECT_TRUE(PlanCompaction(m2, ranges).empty());
+  EXPECT_EQ(PlanRetention(m, {10, 10, 10, 10}, 3 * kHour, 0, 0),
+            (std::vector<size_t>{0, 1}));
+  EXPECT_EQ(PlanRetention(m, {10, 10, 10, 10}, 0, 25, 0),
+            (std::vector<size_t>{0, 1}));
+}
+
+}  // namespace
+}  // namespace vigil::tsdb
