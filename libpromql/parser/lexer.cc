@@ -155,7 +155,7 @@ int HexVal(int c) {
 }
 
 struct Keyword {
-  const char* word;
+  absl::string_view word;
   TokenType type;
 };
 
@@ -459,9 +459,14 @@ Token Lexer::Next() {
       ++pos_;
     }
     absl::string_view word = input_.substr(start_, pos_ - start_);
-    if (word.size() <= 12) {
+    if (word.size() >= 2 && word.size() <= 12 && !has_colon) {
+      char lower[12];
+      for (size_t i = 0; i < word.size(); ++i) {
+        lower[i] = absl::ascii_tolower(static_cast<unsigned char>(word[i]));
+      }
+      const absl::string_view lw(lower, word.size());
       for (const Keyword& k : kKeywords) {
-        if (absl::EqualsIgnoreCase(word, k.word)) return Emit(k.type);
+        if (k.word.size() == lw.size() && k.word == lw) return Emit(k.type);
       }
     }
     return Emit(has_colon ? TokenType::kMetricIdentifier

@@ -3,7 +3,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
-#include <deque>
 #include <limits>
 #include <string>
 #include <utility>
@@ -239,18 +238,20 @@ class Parser {
 
  private:
   // ---- tokens ----
-  const Token& PeekAt(size_t i) {
-    while (buffer_.size() <= i) {
+  // Lookahead of up to two tokens, comments skipped.
+  const Token& PeekAt(int i) {
+    while (buffered_ <= i) {
       Token t = lexer_.Next();
       if (t.type == TokenType::kComment) continue;
-      buffer_.push_back(t);
+      buffer_[buffered_++] = t;
     }
     return buffer_[i];
   }
-  const Token& Peek() { return PeekAt(0); }
+  const Token& Peek() { return buffered_ > 0 ? buffer_[0] : PeekAt(0); }
   Token Consume() {
     Token t = Peek();
-    buffer_.pop_front();
+    buffer_[0] = buffer_[1];
+    --buffered_;
     last_end_ = t.end();
     return t;
   }
@@ -1325,7 +1326,8 @@ class Parser {
   absl::string_view input_;
   Lexer lexer_;
   ParseOptions options_;
-  std::deque<Token> buffer_;
+  Token buffer_[2];
+  int buffered_ = 0;
   int last_end_ = 0;
   int aggregation_depth_ = 0;
 };
