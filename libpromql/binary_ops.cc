@@ -108,10 +108,6 @@ absl::StatusOr<EVal> Evaluator::EvalUnary(const parser::UnaryExpr& u) {
 }
 
 absl::StatusOr<EVal> Evaluator::EvalBinary(const parser::BinaryExpr& b) {
-  if (b.matching && (b.matching->fill_lhs || b.matching->fill_rhs)) {
-    return absl::UnimplementedError(
-        "the experimental fill modifiers are not supported");
-  }
   VIGIL_ASSIGN_OR_RETURN(EVal lhs, Eval(*b.lhs));
   VIGIL_ASSIGN_OR_RETURN(EVal rhs, Eval(*b.rhs));
   const BinaryOp op = b.op;
@@ -238,6 +234,7 @@ absl::StatusOr<EVal> Evaluator::EvalBinary(const parser::BinaryExpr& b) {
 
   // Result labels per (many, one) pair.
   absl::flat_hash_map<std::pair<size_t, size_t>, model::Labels> metric_cache;
+  constexpr size_t kNoMatch = static_cast<size_t>(-1);
   auto result_metric = [&](size_t mi, size_t oi) -> const model::Labels& {
     auto it = metric_cache.find({mi, oi});
     if (it != metric_cache.end()) return it->second;
@@ -250,7 +247,7 @@ absl::StatusOr<EVal> Evaluator::EvalBinary(const parser::BinaryExpr& b) {
       }
     }
     for (const std::string& l : matching.include) {
-      absl::string_view v = one[oi].metric.Get(l);
+      absl::string_view v = oi == kNoMatch ? "" : one[oi].metric.Get(l);
       if (!v.empty()) {
         lb.Set(l, v);
       } else {
@@ -287,7 +284,23 @@ absl::StatusOr<EVal> Evaluator::EvalBinary(const parser::BinaryExpr& b) {
     }
     for (auto [mi, mv] : many_v) {
       auto it = one_by_sig.find(many_sig[mi]);
-      if (it == one_by_sig.end()) continue;
+      if (it == one_by_sig.end()) {
+        // Experimental fill_right / fill: the missing "one" side.
+        if (!matching.fill_rhs) continue;
+        double fl = one_to_many ? *matching.fill_rhs : mv;
+        double fr = one_to_many ? mv : *matching.fill_rhs;
+        bool keep;
+        double v = ElemBinop(op, fl, fr, &keep);
+        if (ret_bool) {
+          v = keep ? 1.0 : 0.0;
+        } else if (!keep) {
+          continue;
+        }
+        VIGIL_RETURN_IF_ERROR(acc.Add(
+            ts, ESample{result_metric(mi, kNoMatch), v,
+                        many[mi].drop_name || ret_bool || arith}));
+        continue;
+      }
       auto [oi, ov] = it->second;
       const model::Labels& metric = result_metric(mi, oi);
       if (matching.card == VectorMatchCardinality::kOneToOne) {
@@ -316,6 +329,26 @@ absl::StatusOr<EVal> Evaluator::EvalBinary(const parser::BinaryExpr& b) {
       }
       bool drop = many[mi].drop_name || ret_bool || arith;
       VIGIL_RETURN_IF_ERROR(acc.Add(ts, ESample{metric, v, drop}));
+    }
+    // Experimental fill_left / fill: the missing "many" side.
+    if (matching.fill_lhs) {
+      for (auto [oi, ov] : one_v) {
+        if (matched.contains(one_sig[oi])) continue;
+        double fl = one_to_many ? ov : *matching.fill_lhs;
+        double fr = one_to_many ? *matching.fill_lhs : ov;
+        bool keep;
+        double v = ElemBinop(op, fl, fr, &keep);
+        if (ret_bool) {
+          v = keep ? 1.0 : 0.0;
+        } else if (!keep) {
+          continue;
+        }
+        model::Labels metric =
+            MatchLabels(one[oi].metric, matching.on, matching.matching_labels);
+        VIGIL_RETURN_IF_ERROR(acc.Add(
+            ts, ESample{std::move(metric), v,
+                        one[oi].drop_name || ret_bool || arith}));
+      }
     }
   }
   EVal out;

@@ -48,7 +48,8 @@ void NeededRange(const parser::Expr& e, int64_t s, int64_t en,
       const auto& vs = e.As<parser::VectorSelector>();
       auto at = at_time(vs.at, vs.timestamp_ms);
       int64_t a = at ? *at : s, b = at ? *at : en;
-      widen(a - vs.original_offset_ms - lookback, b - vs.original_offset_ms);
+      widen(a - vs.original_offset_ms - lookback,
+            b - vs.original_offset_ms + (vs.smoothed ? lookback : 0));
       return;
     }
     case parser::NodeKind::kMatrixSelector: {
@@ -56,7 +57,9 @@ void NeededRange(const parser::Expr& e, int64_t s, int64_t en,
       const auto& vs = *ms.vector_selector;
       auto at = at_time(vs.at, vs.timestamp_ms);
       int64_t a = at ? *at : s, b = at ? *at : en;
-      widen(a - vs.original_offset_ms - ms.range_ms, b - vs.original_offset_ms);
+      const bool ext = vs.anchored || vs.smoothed;
+      widen(a - vs.original_offset_ms - ms.range_ms - (ext ? lookback : 0),
+            b - vs.original_offset_ms + (vs.smoothed ? lookback : 0));
       return;
     }
     case parser::NodeKind::kSubquery: {

@@ -190,25 +190,17 @@ absl::StatusOr<EVal> Evaluator::Eval(const parser::Expr& e) {
   return absl::InternalError("unexpected expression node in evaluation");
 }
 
-namespace {
-
-absl::Status ExtendedSelectorUnsupported() {
-  return absl::UnimplementedError(
-      "the experimental anchored/smoothed selector modifiers are not "
-      "supported");
-}
-
-}  // namespace
-
 absl::StatusOr<EVal> Evaluator::EvalVectorSelector(
     const parser::VectorSelector& vs, bool timestamps) {
-  if (vs.anchored || vs.smoothed) return ExtendedSelectorUnsupported();
   std::optional<int64_t> at = AtTime(vs.at, vs.timestamp_ms);
   const int64_t off = vs.original_offset_ms;
   const int64_t lookback = ctx_->lookback_ms;
+  // Experimental `smoothed`: interpolate between the samples around the
+  // evaluation time.
+  const bool smoothed = vs.smoothed && !timestamps;
   storage::SelectHints hints;
   hints.start_ms = (at ? *at : start_) - off - lookback + 1;
-  hints.end_ms = (at ? *at : end_) - off;
+  hints.end_ms = (at ? *at : end_) - off + (smoothed ? lookback : 0);
   hints.step_ms = interval_;
   std::unique_ptr<storage::SeriesSet> set =
       ctx_->querier->Select(true, &hints, vs.matchers);
@@ -237,6 +229,12 @@ absl::StatusOr<EVal> Evaluator::EvalVectorSelector(
         return false;
       }
       *v = timestamps ? last.t / 1000.0 : last.v;
+      if (smoothed && last.t < ref && pending && it->timestamp() <= ref + lookback &&
+          !model::IsStaleNaN(it->value())) {
+        FPoint next{it->timestamp(), it->value()};
+        *v = last.v + (next.v - last.v) * static_cast<double>(ref - last.t) /
+                          static_cast<double>(next.t - last.t);
+      }
       return true;
     };
     if (at) {
@@ -316,7 +314,10 @@ absl::StatusOr<EVal> Evaluator::EvalRangeAtInstant(const parser::Expr& e) {
   }
   const parser::MatrixSelector& ms = e.As<parser::MatrixSelector>();
   const parser::VectorSelector& vs = *ms.vector_selector;
-  if (vs.anchored || vs.smoothed) return ExtendedSelectorUnsupported();
+  if (vs.anchored || vs.smoothed) {
+    return absl::UnimplementedError(
+        "a bare anchored/smoothed range selector is not supported");
+  }
   std::optional<int64_t> at = AtTime(vs.at, vs.timestamp_ms);
   int64_t ref = (at ? *at : start_) - vs.original_offset_ms;
   storage::SelectHints hints;

@@ -3,6 +3,7 @@
 // manipulating, sorting, absent and histogram functions.
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -238,6 +239,27 @@ class Window {
     return absl::Span<const FPoint>(buf_.data() + head_, buf_.size() - head_);
   }
 
+  // The window for the experimental anchored/smoothed selectors: the
+  // samples in (lo, hi], the last sample at or before lo (within
+  // `lookback`) and, when smoothed, the first sample after hi (within
+  // `lookback`).
+  void Extended(int64_t lo, int64_t hi, int64_t lookback, bool smoothed,
+                std::vector<FPoint>* out) {
+    while (pending_ok_ && pending_.t <= hi) {
+      buf_.push_back(pending_);
+      pending_ok_ = pull_(&pending_);
+    }
+    while (head_ + 1 < buf_.size() && buf_[head_ + 1].t <= lo) ++head_;
+    out->clear();
+    for (size_t i = head_; i < buf_.size(); ++i) {
+      if (buf_[i].t <= lo && buf_[i].t <= lo - lookback) continue;
+      out->push_back(buf_[i]);
+    }
+    if (smoothed && pending_ok_ && pending_.t > hi && pending_.t <= hi + lookback) {
+      out->push_back(pending_);
+    }
+  }
+
  private:
   Pull pull_;
   FPoint pending_{0, 0};
@@ -280,7 +302,9 @@ absl::StatusOr<EVal> Evaluator::EvalCall(const parser::Call& call) {
   if (name == "label_replace") return EvalLabelReplace(call);
   if (name == "label_join") return EvalLabelJoin(call);
   if (name == "timestamp") return EvalTimestamp(call);
-  if (name == "histogram_quantile") return EvalHistogramQuantile(call);
+  if (name == "histogram_quantile" || name == "histogram_quantiles") {
+    return EvalHistogramQuantile(call);
+  }
   if (name == "histogram_fraction") return EvalHistogramFraction(call);
   if (absl::StartsWith(name, "histogram_") || name == "info" ||
       name == "start_timestamp") {
@@ -312,7 +336,14 @@ absl::StatusOr<EVal> Evaluator::EvalCall(const parser::Call& call) {
   EVal out;
   out.type = ValueType::kVector;
 
-  if (name == "vector") {
+  if (name == "min_of" || name == "max_of") {
+    const bool is_min = name == "min_of";
+    out = MakeScalar([&](size_t i) {
+      double a = args[0].m[0].points[i].v, b = args[1].m[0].points[i].v;
+      if (std::isnan(a) || std::isnan(b)) return kNaN;
+      return is_min ? std::min(a, b) : std::max(a, b);
+    });
+  } else if (name == "vector") {
     ESeries s;
     s.points = args[0].m[0].points;
     out.m.push_back(std::move(s));
@@ -640,10 +671,45 @@ double BucketFraction(double lower, double upper,
 
 }  // namespace
 
+// OpenMetrics float text: Go's 'g' shortest form, ".0" added to integers.
+std::string FormatOpenMetricsFloat(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  std::string s(buf, r.ptr);
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  return s;
+}
+
 absl::StatusOr<EVal> Evaluator::EvalHistogramQuantile(const parser::Call& call) {
-  VIGIL_ASSIGN_OR_RETURN(EVal q, Eval(*call.args[0]));
-  VIGIL_ASSIGN_OR_RETURN(EVal in, Eval(*call.args[1]));
-  ctx_->Release(CountPoints(q.m) + CountPoints(in.m));
+  // histogram_quantile(q, v) or histogram_quantiles(v, "label", q...).
+  const bool multi = call.func->name == "histogram_quantiles";
+  std::vector<EVal> qs;
+  std::string qlabel;
+  EVal in;
+  if (multi) {
+    VIGIL_ASSIGN_OR_RETURN(in, Eval(*call.args[0]));
+    qlabel = Unwrap(*call.args[1]).As<parser::StringLiteral>().value;
+    for (size_t i = 2; i < call.args.size(); ++i) {
+      VIGIL_ASSIGN_OR_RETURN(EVal q, Eval(*call.args[i]));
+      qs.push_back(std::move(q));
+    }
+    for (const ESeries& s : in.m) {
+      if (s.metric.Has(qlabel)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "label ", model::QuoteString(qlabel),
+            " already exists in the input of histogram_quantiles"));
+      }
+    }
+  } else {
+    VIGIL_ASSIGN_OR_RETURN(EVal q, Eval(*call.args[0]));
+    qs.push_back(std::move(q));
+    VIGIL_ASSIGN_OR_RETURN(in, Eval(*call.args[1]));
+  }
+  int64_t held = CountPoints(in.m);
+  for (const EVal& q : qs) held += CountPoints(q.m);
+  ctx_->Release(held);
   const size_t n = NumSteps();
   std::vector<size_t> pos(in.m.size(), 0), present;
   std::vector<double> values;
@@ -663,21 +729,34 @@ absl::StatusOr<EVal> Evaluator::EvalHistogramQuantile(const parser::Call& call) 
         values.push_back(pts[pos[i]].v);
       }
     }
-    double qv = q.m[0].points[step].v;
-    if (std::isnan(qv) || qv < 0 || qv > 1) ctx_->Warn(FormatQuantileWarning(qv));
+    for (const EVal& q : qs) {
+      double qv = q.m[0].points[step].v;
+      if (std::isnan(qv) || qv < 0 || qv > 1) {
+        ctx_->Warn(FormatQuantileWarning(qv));
+      }
+    }
     if (present.empty()) continue;
     GroupBuckets(in.m, present, values, ctx_, &index, &groups);
-    for (BucketGroup& g : groups) {
-      kernels::BucketQuantileResult r = kernels::BucketQuantile(qv, &g.buckets);
-      if (r.forced_monotonicity) {
-        ctx_->Info(absl::StrCat(
-            "PromQL info: input to histogram_quantile needed to be fixed for "
-            "monotonicity (see "
-            "https://prometheus.io/docs/prometheus/latest/querying/functions/"
-            "#histogram_quantile) for metric name ",
-            model::QuoteString(g.metric.MetricName())));
+    for (const EVal& q : qs) {
+      for (const BucketGroup& g0 : groups) {
+        double qv = q.m[0].points[step].v;
+        BucketGroup g = g0;
+        if (multi) {
+          model::LabelsBuilder b(g.metric);
+          b.Set(qlabel, FormatOpenMetricsFloat(qv));
+          g.metric = b.Build();
+        }
+        kernels::BucketQuantileResult r = kernels::BucketQuantile(qv, &g.buckets);
+        if (r.forced_monotonicity) {
+          ctx_->Info(absl::StrCat(
+              "PromQL info: input to histogram_quantile needed to be fixed for "
+              "monotonicity (see "
+              "https://prometheus.io/docs/prometheus/latest/querying/functions/"
+              "#histogram_quantile) for metric name ",
+              model::QuoteString(g.metric.MetricName())));
+        }
+        VIGIL_RETURN_IF_ERROR(acc.Add(ts, ESample{g.metric, r.value, true}));
       }
-      VIGIL_RETURN_IF_ERROR(acc.Add(ts, ESample{g.metric, r.value, true}));
     }
   }
   EVal out;
@@ -815,17 +894,27 @@ absl::StatusOr<EVal> Evaluator::EvalRangeFunction(const parser::Call& call,
   if (is_selector) {
     const parser::MatrixSelector& ms = marg.As<parser::MatrixSelector>();
     vs = ms.vector_selector.get();
-    if (vs->anchored || vs->smoothed) {
-      return absl::UnimplementedError(
-          "the experimental anchored/smoothed selector modifiers are not "
-          "supported");
+    if (vs->anchored && name != "changes" && name != "delta" &&
+        name != "increase" && name != "rate" && name != "resets") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "anchored modifier can only be used with: changes, delta, increase, "
+          "rate, resets - not with ",
+          name));
+    }
+    if (vs->smoothed && name != "delta" && name != "increase" && name != "rate") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "smoothed modifier can only be used with: delta, increase, rate - "
+          "not with ",
+          name));
     }
     range = ms.range_ms;
     off = vs->original_offset_ms;
     at = AtTime(vs->at, vs->timestamp_ms);
     storage::SelectHints hints;
-    hints.start_ms = (at ? *at : start_) - off - range + 1;
-    hints.end_ms = (at ? *at : end_) - off;
+    const int64_t extra =
+        (vs->anchored || vs->smoothed) ? ctx_->lookback_ms : 0;
+    hints.start_ms = (at ? *at : start_) - off - range + 1 - extra;
+    hints.end_ms = (at ? *at : end_) - off + (vs->smoothed ? extra : 0);
     hints.step_ms = interval_;
     hints.range_ms = range;
     hints.func = std::string(name);
@@ -838,7 +927,26 @@ absl::StatusOr<EVal> Evaluator::EvalRangeFunction(const parser::Call& call,
         absl::StrCat("expected a range vector argument to ", name));
   }
 
-  if (name == "rate" || name == "increase" || name == "delta") {
+  const bool extended = vs != nullptr && (vs->anchored || vs->smoothed);
+  const bool smoothed = vs != nullptr && vs->smoothed;
+  if (extended) {
+    const bool counter = name != "delta";
+    const bool is_rate = name == "rate";
+    const bool rate_family =
+        name == "rate" || name == "increase" || name == "delta";
+    const bool is_changes = name == "changes";
+    kernel = [=](S w, int64_t ts, size_t) -> std::optional<double> {
+      int64_t end = (at ? *at : ts) - off;
+      int64_t start = end - range;
+      if (w.empty() || w.front().t > end) return std::nullopt;
+      if (rate_family) {
+        return kernels::ExtendedRate(w, start, end, range, counter, is_rate,
+                                     smoothed);
+      }
+      if (w.back().t <= start) return std::nullopt;
+      return is_changes ? kernels::Changes(w) : kernels::Resets(w);
+    };
+  } else if (name == "rate" || name == "increase" || name == "delta") {
     const bool counter = name != "delta";
     const bool is_rate = name == "rate";
     kernel = [=](S w, int64_t ts, size_t) {
@@ -877,10 +985,17 @@ absl::StatusOr<EVal> Evaluator::EvalRangeFunction(const parser::Call& call,
     o.metric = metric;
     o.drop_name = in_drop || !keeps_name;
     bool saw_floats = false;
+    std::vector<FPoint> ext;
     auto eval_step = [&](size_t step, int64_t ts) -> absl::Status {
       int64_t end = (at ? *at : ts) - off;
-      win->Advance(end - range, end);
-      S w = win->span();
+      S w;
+      if (extended) {
+        win->Extended(end - range, end, ctx_->lookback_ms, smoothed, &ext);
+        w = S(ext);
+      } else {
+        win->Advance(end - range, end);
+        w = win->span();
+      }
       VIGIL_RETURN_IF_ERROR(ctx_->Acquire(static_cast<int64_t>(w.size())));
       std::optional<double> r = kernel(w, ts, step);
       ctx_->Release(static_cast<int64_t>(w.size()));
@@ -929,7 +1044,8 @@ absl::StatusOr<EVal> Evaluator::EvalRangeFunction(const parser::Call& call,
     while (set->Next()) {
       VIGIL_RETURN_IF_ERROR(ctx_->CheckInterrupt());
       std::unique_ptr<storage::SampleIterator> it = set->NewIterator();
-      const int64_t first_lo = (at ? *at : start_) - off - range;
+      const int64_t first_lo = (at ? *at : start_) - off - range -
+                               (extended ? ctx_->lookback_ms : 0);
       bool started = false;
       int64_t loaded = 0;
       storage::SampleIterator* itp = it.get();
