@@ -151,6 +151,13 @@ def vigil_dependencies():
         targets = {":cli11": []},
     )
 
+    # prometheus-cpp (client library) for a process's own /metrics.
+    _maybe(
+        name = "com_github_jupp0r_prometheus_cpp",
+        required_headers = ["prometheus/registry.h"],
+        targets = {":core": ["prometheus-cpp-core"]},
+    )
+
 def _maybe(name, **kwargs):
     if name not in native.existing_rules():
         system_repository(name = name, **kwargs)

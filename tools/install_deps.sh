@@ -12,7 +12,7 @@ PACKAGES=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev libre2-dev
   libcurl4-openssl-dev libsnappy-dev zlib1g-dev libzstd-dev
   nlohmann-json3-dev libroaring-dev libcli11-dev libxxhash-dev
-  libcpp-httplib-dev
+  libcpp-httplib-dev prometheus-cpp-dev
   # Real peers the integration tests start on 127.0.0.1
   prometheus prometheus-alertmanager prometheus-node-exporter
   # Tools the tests use

@@ -1,0 +1,167 @@
+#include "examples/server/metrics.h"
+
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "prometheus/metric_family.h"
+#include "prometheus/text_serializer.h"
+
+namespace vigil::server {
+
+// Gauges and counters whose value a function computes at collection time.
+class ServerMetrics::Callbacks : public prometheus::Collectable {
+ public:
+  void Add(const std::string& name, const std::string& help,
+           const std::string& type, std::function<double()> fn) {
+    absl::MutexLock l(&mu_);
+    entries_.push_back({name, help, type, std::move(fn)});
+  }
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    absl::MutexLock l(&mu_);
+    std::vector<prometheus::MetricFamily> out;
+    for (const Entry& e : entries_) {
+      prometheus::MetricFamily f;
+      f.name = e.name;
+      f.help = e.help;
+      prometheus::ClientMetric m;
+      double v = e.fn();
+      if (e.type == "counter") {
+        f.type = prometheus::MetricType::Counter;
+        m.counter.value = v;
+      } else {
+        f.type = prometheus::MetricType::Gauge;
+        m.gauge.value = v;
+      }
+      f.metric.push_back(std::move(m));
+      out.push_back(std::move(f));
+    }
+    return out;
+  }
+
+ private:
+  struct Entry {
+    std::string name, help, type;
+    std::function<double()> fn;
+  };
+  mutable absl::Mutex mu_;
+  std::vector<Entry> entries_ ABSL_GUARDED_BY(mu_);
+};
+
+ServerMetrics::ServerMetrics(absl::string_view version, absl::string_view revision)
+    : registry_(std::make_shared<prometheus::Registry>()),
+      callbacks_(std::make_shared<Callbacks>()) {
+  requests_ = &prometheus::BuildCounter()
+                   .Name("prometheus_http_requests_total")
+                   .Help("Counter of HTTP requests.")
+                   .Register(*registry_);
+  durations_ = &prometheus::BuildHistogram()
+                    .Name("prometheus_http_request_duration_seconds")
+                    .Help("Histogram of latencies for HTTP requests.")
+                    .Register(*registry_);
+  auto& reload = prometheus::BuildGauge()
+                     .Name("prometheus_config_last_reload_successful")
+                     .Help("Whether the last configuration reload attempt was successful.")
+                     .Register(*registry_);
+  reload_ok_ = &reload.Add({});
+  auto& reload_t = prometheus::BuildGauge()
+                       .Name("prometheus_config_last_reload_success_timestamp_seconds")
+                       .Help("Timestamp of the last successful configuration reload.")
+                       .Register(*registry_);
+  reload_time_ = &reload_t.Add({});
+  auto& ready = prometheus::BuildGauge()
+                    .Name("prometheus_ready")
+                    .Help("Whether the server is ready to serve queries.")
+                    .Register(*registry_);
+  ready_ = &ready.Add({});
+  auto& build = prometheus::BuildGauge()
+                    .Name("prometheus_build_info")
+                    .Help("A metric with a constant '1' value labeled by version, "
+                          "revision, branch and toolchain from which Vigil was built.")
+                    .Register(*registry_);
+  build.Add({{"version", std::string(version)},
+             {"revision", std::string(revision)},
+             {"branch", "main"},
+             {"goversion", "n/a (C++)"}})
+      .Set(1);
+  auto& start = prometheus::BuildGauge()
+                    .Name("process_start_time_seconds")
+                    .Help("Start time of the process since unix epoch in seconds.")
+                    .Register(*registry_);
+  start.Add({}).Set(absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch()));
+}
+
+ServerMetrics::~ServerMetrics() = default;
+
+void ServerMetrics::ObserveRequest(absl::string_view handler, int code,
+                                   absl::Duration took) {
+  std::string h(handler);
+  requests_->Add({{"handler", h}, {"code", absl::StrCat(code)}}).Increment();
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.1, 0.2, 0.4, 1, 3, 8, 20, 60, 120};
+  durations_->Add({{"handler", h}}, kBuckets).Observe(absl::ToDoubleSeconds(took));
+}
+
+void ServerMetrics::SetReloadResult(bool ok, absl::Time when) {
+  reload_ok_->Set(ok ? 1 : 0);
+  if (ok) reload_time_->Set(absl::ToDoubleSeconds(when - absl::UnixEpoch()));
+}
+
+void ServerMetrics::SetReady(bool ready) { ready_->Set(ready ? 1 : 0); }
+
+void ServerMetrics::AddCallback(const std::string& name, const std::string& help,
+                                const std::string& type, std::function<double()> fn) {
+  callbacks_->Add(name, help, type, std::move(fn));
+}
+
+std::string ServerMetrics::Render() const {
+  std::vector<prometheus::MetricFamily> families = registry_->Collect();
+  for (prometheus::MetricFamily& f : callbacks_->Collect()) {
+    families.push_back(std::move(f));
+  }
+  return prometheus::TextSerializer().Serialize(families);
+}
+
+std::string ServerMetrics::HandlerLabel(absl::string_view path) {
+  static const char* const kExact[] = {
+      "/api/v1/query", "/api/v1/query_range", "/api/v1/query_exemplars",
+      "/api/v1/format_query", "/api/v1/series", "/api/v1/labels",
+      "/api/v1/metadata", "/api/v1/targets", "/api/v1/targets/metadata",
+      "/api/v1/rules", "/api/v1/alerts", "/api/v1/alertmanagers",
+      "/api/v1/status/config", "/api/v1/status/flags",
+      "/api/v1/status/buildinfo", "/api/v1/status/runtimeinfo",
+      "/api/v1/status/tsdb", "/api/v1/status/walreplay", "/api/v1/write",
+      "/api/v1/read", "/federate", "/metrics", "/-/healthy", "/-/ready",
+      "/-/reload", "/-/quit", "/"};
+  for (const char* e : kExact) {
+    if (path == e) return e;
+  }
+  if (absl::StartsWith(path, "/api/v1/label/") && absl::EndsWith(path, "/values")) {
+    return "/api/v1/label/:name/values";
+  }
+  if (absl::StartsWith(path, "/api/v1/admin/")) return "/api/v1/admin/*";
+  if (absl::StartsWith(path, "/static/")) return "/static/*";
+  return "other";
+}
+
+namespace {
+thread_local absl::Time request_start;
+}  // namespace
+
+void ServerMetrics::Register(httplib::Server* server, const std::string& path) {
+  server->set_pre_routing_handler(
+      [](const httplib::Request&, httplib::Response&) {
+        request_start = absl::Now();
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
+  server->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    ObserveRequest(HandlerLabel(req.path), res.status, absl::Now() - request_start);
+  });
+  server->Get(path, [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(Render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+}
+
+}  // namespace vigil::server

@@ -1,0 +1,70 @@
+// ServerMetrics: the server's own /metrics, built on prometheus-cpp (the
+// maintained C++ client library). Names follow Prometheus's so existing
+// dashboards work: prometheus_http_requests_total{handler,code},
+// prometheus_http_request_duration_seconds{handler},
+// prometheus_config_last_reload_successful, prometheus_ready,
+// prometheus_build_info, process_start_time_seconds, plus any gauge a
+// component registers as a callback (head series, samples received, ...).
+//
+// Thread safety: all methods may be called concurrently.
+
+#ifndef VIGIL_EXAMPLES_SERVER_METRICS_H_
+#define VIGIL_EXAMPLES_SERVER_METRICS_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "httplib.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+
+namespace vigil::server {
+
+class ServerMetrics {
+ public:
+  ServerMetrics(absl::string_view version, absl::string_view revision);
+  ~ServerMetrics();
+
+  // Counts one served request; `handler` is the route pattern.
+  void ObserveRequest(absl::string_view handler, int code, absl::Duration took);
+
+  void SetReloadResult(bool ok, absl::Time when);
+  void SetReady(bool ready);
+
+  // A value computed at scrape time. `type` is "gauge" or "counter".
+  void AddCallback(const std::string& name, const std::string& help,
+                   const std::string& type, std::function<double()> fn);
+
+  // The text exposition format (version 0.0.4) of every metric.
+  std::string Render() const;
+
+  // Instruments `server` (every request is observed) and serves
+  // GET `path` with Render().
+  void Register(httplib::Server* server, const std::string& path);
+
+  // The route pattern a request path belongs to, so label values stay
+  // bounded: "/api/v1/label/:name/values", "/static/*", or "other".
+  static std::string HandlerLabel(absl::string_view path);
+
+ private:
+  class Callbacks;
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>* requests_;
+  prometheus::Family<prometheus::Histogram>* durations_;
+  prometheus::Gauge* reload_ok_;
+  prometheus::Gauge* reload_time_;
+  prometheus::Gauge* ready_;
+  std::shared_ptr<Callbacks> callbacks_;
+};
+
+}  // namespace vigil::server
+
+#endif  // VIGIL_EXAMPLES_SERVER_METRICS_H_

@@ -1,0 +1,60 @@
+#include "examples/server/metrics.h"
+
+#include <string>
+
+#include "examples/server/testing/http_test_server.h"
+#include "gtest/gtest.h"
+
+namespace vigil::server {
+namespace {
+
+bool HasLine(const std::string& text, const std::string& line) {
+  return text.find("\n" + line + "\n") != std::string::npos ||
+         text.rfind(line + "\n", 0) == 0;
+}
+
+TEST(ServerMetricsTest, HandlerLabelsAreBounded) {
+  EXPECT_EQ(ServerMetrics::HandlerLabel("/api/v1/query"), "/api/v1/query");
+  EXPECT_EQ(ServerMetrics::HandlerLabel("/api/v1/label/job/values"),
+            "/api/v1/label/:name/values");
+  EXPECT_EQ(ServerMetrics::HandlerLabel("/random/path/123"), "other");
+}
+
+TEST(ServerMetricsTest, ServesOwnMetricsAndCountsRequests) {
+  ServerMetrics m("0.1.0", "abc");
+  double series = 42;
+  m.AddCallback("prometheus_tsdb_head_series", "Total number of series in the head block.",
+                "gauge", [&series] { return series; });
+  m.SetReady(true);
+  m.SetReloadResult(true, absl::FromUnixSeconds(1700000000));
+  testing::HttpTestServer http;
+  m.Register(http.server(), "/metrics");
+  http.server()->Get("/-/healthy", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok", "text/plain");
+  });
+  ASSERT_GT(http.Start(), 0);
+  auto client = http.NewClient();
+  ASSERT_TRUE(client->Get("/-/healthy"));
+  ASSERT_TRUE(client->Get("/-/healthy"));
+  ASSERT_TRUE(client->Get("/nope"));
+  series = 43;
+  httplib::Result r = client->Get("/metrics");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_NE(r->get_header_value("Content-Type").find("text/plain; version=0.0.4"),
+            std::string::npos);
+  const std::string& body = r->body;
+  EXPECT_TRUE(HasLine(body, "prometheus_tsdb_head_series 43")) << body;
+  EXPECT_TRUE(HasLine(body, "prometheus_ready 1")) << body;
+  EXPECT_TRUE(HasLine(body, "prometheus_config_last_reload_successful 1")) << body;
+  EXPECT_TRUE(HasLine(body, "prometheus_http_requests_total{code=\"200\",handler=\"/-/healthy\"} 2") ||
+              HasLine(body, "prometheus_http_requests_total{handler=\"/-/healthy\",code=\"200\"} 2"))
+      << body;
+  EXPECT_NE(body.find("code=\"404\""), std::string::npos) << body;
+  EXPECT_NE(body.find("# TYPE prometheus_http_request_duration_seconds histogram"),
+            std::string::npos);
+  EXPECT_NE(body.find("prometheus_build_info{"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vigil::server
