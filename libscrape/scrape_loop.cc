@@ -1,0 +1,364 @@
+#include "libscrape/scrape_loop.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "libscrape/textparse/parser.h"
+#include "model/status_macros.h"
+#include "model/value.h"
+
+namespace vigil::scrape {
+namespace {
+
+constexpr absl::string_view kReportNames[5] = {
+    "up", "scrape_duration_seconds", "scrape_samples_scraped",
+    "scrape_samples_post_metric_relabeling", "scrape_series_added"};
+
+// Go's %.50s: at most 50 bytes (names here are mostly ASCII).
+absl::string_view Trunc50(absl::string_view s) { return s.substr(0, 50); }
+
+class HttpTargetScraper final : public TargetScraper {
+ public:
+  HttpTargetScraper(std::unique_ptr<HttpScraper> http, ScrapeRequest req)
+      : http_(std::move(http)), req_(std::move(req)) {}
+
+  absl::Status Scrape(absl::Duration timeout, ScrapeResponse* resp) override {
+    req_.timeout = timeout;
+    return http_->Scrape(req_, resp);
+  }
+
+ private:
+  std::unique_ptr<HttpScraper> http_;
+  ScrapeRequest req_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<TargetScraper>> NewHttpTargetScraper(
+    std::string url, const HttpClientConfig& http,
+    std::vector<textparse::ScrapeProtocol> protocols, bool enable_compression,
+    uint64_t body_size_limit) {
+  VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<HttpScraper> client,
+                         HttpScraper::Create(http));
+  ScrapeRequest req;
+  req.url = std::move(url);
+  req.accept = textparse::AcceptHeader(protocols);
+  req.enable_compression = enable_compression;
+  req.body_size_limit = body_size_limit;
+  return std::unique_ptr<TargetScraper>(
+      new HttpTargetScraper(std::move(client), std::move(req)));
+}
+
+ScrapeLoop::ScrapeLoop(model::Labels target_labels,
+                       std::unique_ptr<TargetScraper> scraper,
+                       storage::Appendable* appendable,
+                       ScrapeLoopOptions options)
+    : target_labels_(std::move(target_labels)),
+      scraper_(std::move(scraper)),
+      appendable_(appendable),
+      options_(std::move(options)) {
+  for (int i = 0; i < 5; ++i) {
+    model::LabelsBuilder b(target_labels_);
+    b.Set(model::kMetricName, kReportNames[i]);
+    report_[i].labels = b.Build();
+  }
+}
+
+absl::StatusOr<std::optional<model::Labels>> ScrapeLoop::MutateLabels(
+    const model::Labels& scraped) const {
+  model::LabelsBuilder lb(scraped);
+  if (options_.honor_labels) {
+    for (model::LabelView t : target_labels_) {
+      if (scraped.Get(t.name).empty()) lb.Set(t.name, t.value);
+    }
+  } else {
+    std::vector<std::pair<std::string, std::string>> conflicting;
+    for (model::LabelView t : target_labels_) {
+      absl::string_view existing = scraped.Get(t.name);
+      if (!existing.empty()) {
+        conflicting.emplace_back(std::string(t.name), std::string(existing));
+      }
+      lb.Set(t.name, t.value);
+    }
+    std::stable_sort(conflicting.begin(), conflicting.end(),
+                     [](const auto& a, const auto& b) {
+                       return a.first.size() < b.first.size();
+                     });
+    for (const auto& [name, value] : conflicting) {
+      std::string new_name = name;
+      for (int guard = 0; guard < 64; ++guard) {
+        new_name = absl::StrCat("exported_", new_name);
+        if (lb.Get(new_name).empty()) {
+          lb.Set(new_name, value);
+          break;
+        }
+      }
+    }
+  }
+  model::Labels mutated = lb.Build();
+  if (options_.metric_relabel_configs.empty()) return {std::move(mutated)};
+  return sd::Process(mutated, options_.metric_relabel_configs);
+}
+
+absl::Status ScrapeLoop::CheckLimits(const model::Labels& l) const {
+  absl::string_view metric = l.MetricName();
+  if (metric.empty()) {
+    return absl::InvalidArgumentError("missing metric name (__name__ label)");
+  }
+  bool valid = true;
+  for (model::LabelView lv : l) {
+    if (options_.legacy_name_validation) {
+      valid = lv.name == model::kMetricName
+                  ? model::IsValidLegacyMetricName(lv.value)
+                  : model::IsValidLegacyLabelName(lv.name);
+    } else {
+      valid = model::IsValidLabelName(lv.name) && model::IsValidUtf8(lv.value);
+    }
+    if (!valid) break;
+  }
+  if (!valid) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "invalid metric name or label names: ", l.ToString()));
+  }
+  if (options_.label_limit > 0 && l.size() > options_.label_limit) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "label_limit exceeded (metric: %s, number of labels: %d, limit: %d)",
+        Trunc50(metric), l.size(), options_.label_limit));
+  }
+  if (options_.label_name_length_limit == 0 &&
+      options_.label_value_length_limit == 0) {
+    return absl::OkStatus();
+  }
+  for (model::LabelView lv : l) {
+    if (options_.label_name_length_limit > 0 &&
+        lv.name.size() > options_.label_name_length_limit) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "label_name_length_limit exceeded (metric: %s, label name: %s, "
+          "length: %d, limit: %d)",
+          Trunc50(metric), Trunc50(lv.name), lv.name.size(),
+          options_.label_name_length_limit));
+    }
+    if (options_.label_value_length_limit > 0 &&
+        lv.value.size() > options_.label_value_length_limit) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "label_value_length_limit exceeded (metric: %s, label name: %s, "
+          "value: %s, length: %d, limit: %d)",
+          Trunc50(metric), Trunc50(lv.name),
+          model::QuoteString(Trunc50(lv.value)), lv.value.size(),
+          options_.label_value_length_limit));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ScrapeLoop::AppendSamples(storage::Appender* app,
+                                       absl::string_view body,
+                                       absl::string_view content_type,
+                                       int64_t now_ms, ScrapeStats* stats) {
+  absl::StatusOr<textparse::FormatChoice> choice =
+      textparse::SelectFormat(content_type, options_.fallback_protocol);
+  if (!choice.ok()) {
+    // An empty body needs no format (Prometheus accepts it).
+    if (body.empty()) return absl::OkStatus();
+    return choice.status();
+  }
+  textparse::ParserOptions popts;
+  popts.normalize_le_quantile = options_.normalize_le_quantile;
+  VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<textparse::Parser> p,
+                         textparse::NewParser(choice->format, body, popts));
+  model::Labels scraped;
+  bool limit_exceeded = false;
+  for (;;) {
+    textparse::Entry e = p->Next();
+    if (e == textparse::Entry::kEOF) break;
+    if (e == textparse::Entry::kError) return p->status();
+    if (e != textparse::Entry::kSeries) continue;
+    ++stats->samples_scraped;
+    const absl::string_view key = p->Series();
+    CacheEntry* ce;
+    bool is_new = false;
+    auto it = cache_.find(key);
+    if (it == cache_.end()) {
+      VIGIL_RETURN_IF_ERROR(p->BuildLabels(&scraped));
+      VIGIL_ASSIGN_OR_RETURN(std::optional<model::Labels> final_labels,
+                             MutateLabels(scraped));
+      if (final_labels.has_value()) {
+        VIGIL_RETURN_IF_ERROR(CheckLimits(*final_labels));
+      }
+      auto ins = cache_.emplace(std::string(key), CacheEntry{});
+      created_.push_back(ins.first->first);
+      ce = &ins.first->second;
+      if (!final_labels.has_value()) {
+        ce->dropped = true;
+        cur_.push_back(ce);
+        continue;
+      }
+      ce->labels = std::move(*final_labels);
+      is_new = true;
+    } else {
+      ce = &it->second;
+      if (ce->dropped) {
+        cur_.push_back(ce);
+        continue;
+      }
+    }
+    if (options_.sample_limit > 0 &&
+        stats->samples_post_relabel >= options_.sample_limit) {
+      // Keep counting what the target exposes; the scrape fails below.
+      limit_exceeded = true;
+      continue;
+    }
+    cur_.push_back(ce);
+    ++stats->samples_post_relabel;
+    int64_t t = now_ms;
+    const bool own_ts = p->HasTimestamp() && options_.honor_timestamps;
+    if (own_ts) t = p->TimestampMs();
+    ce->track_stale = !own_ts || options_.track_timestamps_staleness;
+    absl::StatusOr<storage::SeriesRef> r =
+        app->Append(ce->ref, ce->labels, t, p->Value());
+    if (r.ok()) {
+      ce->ref = *r;
+      if (is_new) ++stats->series_added;
+      continue;
+    }
+    switch (storage::ClassifyAppendError(r.status())) {
+      case storage::AppendError::kOutOfOrder:
+        ++stats->out_of_order;
+        break;
+      case storage::AppendError::kDuplicate:
+        ++stats->duplicates;
+        break;
+      case storage::AppendError::kOutOfBounds:
+        ++stats->out_of_bounds;
+        break;
+      default:
+        return r.status();
+    }
+  }
+  if (limit_exceeded) {
+    return absl::ResourceExhaustedError("sample limit exceeded");
+  }
+  return absl::OkStatus();
+}
+
+void ScrapeLoop::FinishIteration(storage::Appender* app, bool success,
+                                 int64_t now_ms, ScrapeStats* stats) {
+  if (success) {
+    for (CacheEntry* e : cur_) e->seen_iter = iter_;
+  } else {
+    for (const std::string& k : created_) cache_.erase(k);
+  }
+  cur_.clear();
+  created_.clear();
+  const double stale = model::StaleNaN();
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    CacheEntry& e = it->second;
+    if (e.seen_iter == iter_) {
+      ++it;
+      continue;
+    }
+    if (e.seen_iter + 1 == iter_ && e.seen_iter > 0) {
+      if (!e.dropped && e.track_stale) {
+        absl::StatusOr<storage::SeriesRef> r =
+            app->Append(e.ref, e.labels, now_ms, stale);
+        if (r.ok()) {
+          e.ref = *r;
+          ++stats->stale_markers;
+        }
+      }
+      ++it;
+      continue;
+    }
+    cache_.erase(it++);
+  }
+}
+
+void ScrapeLoop::AppendReport(storage::Appender* app, int64_t now_ms, bool up,
+                              absl::Duration duration,
+                              const ScrapeStats& stats) {
+  const double values[5] = {
+      up ? 1.0 : 0.0, absl::ToDoubleSeconds(duration),
+      static_cast<double>(stats.samples_scraped),
+      static_cast<double>(stats.samples_post_relabel),
+      static_cast<double>(stats.series_added)};
+  for (int i = 0; i < 5; ++i) {
+    absl::StatusOr<storage::SeriesRef> r =
+        app->Append(report_[i].ref, report_[i].labels, now_ms, values[i]);
+    if (r.ok()) report_[i].ref = *r;
+  }
+  reported_ = true;
+}
+
+absl::Status ScrapeLoop::AppendBody(absl::string_view body,
+                                    absl::string_view content_type,
+                                    int64_t now_ms, ScrapeStats* stats) {
+  ++iter_;
+  std::unique_ptr<storage::Appender> app = appendable_->NewAppender();
+  absl::Status st = AppendSamples(app.get(), body, content_type, now_ms, stats);
+  if (!st.ok()) {
+    (void)app->Rollback();
+    app = appendable_->NewAppender();
+  }
+  FinishIteration(app.get(), st.ok(), now_ms, stats);
+  absl::Status commit = app->Commit();
+  return st.ok() ? commit : st;
+}
+
+absl::Status ScrapeLoop::ScrapeAndReport(int64_t now_ms, ScrapeStats* out) {
+  ScrapeStats stats;
+  ++iter_;
+  const absl::Time start = absl::Now();
+  absl::Status st = scraper_->Scrape(options_.timeout, &resp_);
+  const absl::Duration duration = absl::Now() - start;
+  std::unique_ptr<storage::Appender> app = appendable_->NewAppender();
+  if (st.ok()) {
+    st = AppendSamples(app.get(), resp_.body, resp_.content_type, now_ms,
+                       &stats);
+    if (!st.ok()) {
+      (void)app->Rollback();
+      app = appendable_->NewAppender();
+    }
+  }
+  FinishIteration(app.get(), st.ok(), now_ms, &stats);
+  AppendReport(app.get(), now_ms, st.ok(), duration, stats);
+  absl::Status commit = app->Commit();
+  {
+    absl::MutexLock l(&health_mu_);
+    health_.state = st.ok() ? TargetHealthState::kUp : TargetHealthState::kDown;
+    health_.last_error = st.ok() ? "" : std::string(st.message());
+    health_.last_scrape_ms = now_ms;
+    health_.last_scrape_duration = duration;
+    health_.last_samples = stats.samples_scraped;
+  }
+  if (out != nullptr) *out = stats;
+  return st.ok() ? commit : st;
+}
+
+absl::Status ScrapeLoop::EndOfRunStaleness(int64_t t_ms) {
+  if (ended_) return absl::OkStatus();
+  ended_ = true;
+  std::unique_ptr<storage::Appender> app = appendable_->NewAppender();
+  const double stale = model::StaleNaN();
+  if (iter_ > 0) {
+    for (auto& [key, e] : cache_) {
+      if (e.seen_iter == iter_ && !e.dropped && e.track_stale) {
+        (void)app->Append(e.ref, e.labels, t_ms, stale);
+      }
+    }
+  }
+  if (reported_) {
+    for (ReportSeries& r : report_) {
+      (void)app->Append(r.ref, r.labels, t_ms, stale);
+    }
+  }
+  return app->Commit();
+}
+
+TargetHealth ScrapeLoop::Health() const {
+  absl::MutexLock l(&health_mu_);
+  return health_;
+}
+
+}  // namespace vigil::scrape

@@ -1,0 +1,365 @@
+#include "libscrape/scrape_loop.h"
+
+#include <cmath>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libscrape/internal/test_server.h"
+#include "libtsdb/storage/memory_storage.h"
+#include "model/matcher.h"
+#include "model/timestamp.h"
+#include "model/value.h"
+#include "yaml-cpp/yaml.h"
+
+namespace vigil::scrape {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::Reply;
+using testing::TestServer;
+
+using Samples = std::vector<std::pair<int64_t, double>>;
+
+// All series in `s` as "labels" -> samples (stale markers as -999).
+std::map<std::string, Samples> Dump(storage::MemoryStorage& s) {
+  std::map<std::string, Samples> out;
+  auto q = s.NewQuerier(0, model::kMaxTimeMs);
+  EXPECT_TRUE(q.ok());
+  auto set = (*q)->Select(true, nullptr,
+                          {*model::Matcher::Create(model::MatchType::kRegexMatch,
+                                                   "__name__", ".+")});
+  while (set->Next()) {
+    Samples& v = out[set->labels().ToString()];
+    auto it = set->NewIterator();
+    while (it->Next()) {
+      double x = it->value();
+      v.emplace_back(it->timestamp(), model::IsStaleNaN(x) ? -999 : x);
+    }
+  }
+  return out;
+}
+
+constexpr char kTextCT[] = "text/plain; version=0.0.4";
+
+class ScrapeLoopTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    srv_ = TestServer::Start();
+    ASSERT_NE(srv_, nullptr);
+  }
+  std::unique_ptr<ScrapeLoop> NewLoop(ScrapeLoopOptions opts = {},
+                                      const std::string& path = "/metrics") {
+    auto sc = NewHttpTargetScraper(srv_->Url(path), {},
+                                   textparse::DefaultScrapeProtocols(), true, 0);
+    EXPECT_TRUE(sc.ok());
+    opts.timeout = absl::Seconds(2);
+    return std::make_unique<ScrapeLoop>(
+        model::Labels::FromPairs({{"job", "j"}, {"instance", "i:1"}}),
+        std::move(*sc), &storage_, opts);
+  }
+  void Serve(const std::string& body, const std::string& ct = kTextCT) {
+    srv_->Set("/metrics", Reply{200, ct, body});
+  }
+
+  std::unique_ptr<TestServer> srv_;
+  storage::MemoryStorage storage_;
+};
+
+const char* const kA = "{__name__=\"a\", instance=\"i:1\", job=\"j\", x=\"1\"}";
+const char* const kB = "{__name__=\"b\", instance=\"i:1\", job=\"j\"}";
+const char* const kUp = "{__name__=\"up\", instance=\"i:1\", job=\"j\"}";
+
+std::string Report(const char* name) {
+  return std::string("{__name__=\"") + name + "\", instance=\"i:1\", job=\"j\"}";
+}
+
+TEST_F(ScrapeLoopTest, AppendsSamplesAndReport) {
+  Serve("# TYPE a counter\na{x=\"1\"} 5\nb 2.5\nc 7 123\n");
+  auto loop = NewLoop();
+  ScrapeStats st;
+  ASSERT_TRUE(loop->ScrapeAndReport(1000, &st).ok());
+  auto d = Dump(storage_);
+  EXPECT_EQ(d[kA], (Samples{{1000, 5}}));
+  EXPECT_EQ(d[kB], (Samples{{1000, 2.5}}));
+  EXPECT_EQ(d["{__name__=\"c\", instance=\"i:1\", job=\"j\"}"],
+            (Samples{{123, 7}}));  // honor_timestamps
+  EXPECT_EQ(d[kUp], (Samples{{1000, 1}}));
+  EXPECT_EQ(d[Report("scrape_samples_scraped")], (Samples{{1000, 3}}));
+  EXPECT_EQ(d[Report("scrape_samples_post_metric_relabeling")],
+            (Samples{{1000, 3}}));
+  EXPECT_EQ(d[Report("scrape_series_added")], (Samples{{1000, 3}}));
+  ASSERT_EQ(d[Report("scrape_duration_seconds")].size(), 1u);
+  EXPECT_GT(d[Report("scrape_duration_seconds")][0].second, 0);
+  EXPECT_EQ(loop->Health().state, TargetHealthState::kUp);
+
+  // Second scrape: everything from the cache, nothing added.
+  Serve("# TYPE a counter\na{x=\"1\"} 6\nb 3.5\nc 8 124\n");
+  ASSERT_TRUE(loop->ScrapeAndReport(2000, &st).ok());
+  EXPECT_EQ(st.series_added, 0u);
+  EXPECT_EQ(loop->CacheSize(), 3u);
+  d = Dump(storage_);
+  EXPECT_EQ(d[kA], (Samples{{1000, 5}, {2000, 6}}));
+  EXPECT_EQ(d[Report("scrape_series_added")], (Samples{{1000, 3}, {2000, 0}}));
+}
+
+TEST_F(ScrapeLoopTest, StaleMarkersForVanishedSeries) {
+  Serve("a{x=\"1\"} 1\nb 1\nc 1 500\n");
+  auto loop = NewLoop();
+  ASSERT_TRUE(loop->ScrapeAndReport(1000).ok());
+  Serve("a{x=\"1\"} 2\n");
+  ScrapeStats st;
+  ASSERT_TRUE(loop->ScrapeAndReport(2000, &st).ok());
+  EXPECT_EQ(st.stale_markers, 1u);
+  auto d = Dump(storage_);
+  EXPECT_EQ(d[kB], (Samples{{1000, 1}, {2000, -999}}));
+  // Its own timestamp: no marker.
+  EXPECT_EQ(d["{__name__=\"c\", instance=\"i:1\", job=\"j\"}"],
+            (Samples{{500, 1}}));
+  // Only once: the next scrape writes no second marker.
+  ASSERT_TRUE(loop->ScrapeAndReport(3000, &st).ok());
+  EXPECT_EQ(st.stale_markers, 0u);
+  d = Dump(storage_);
+  EXPECT_EQ(d[kB].size(), 2u);
+  EXPECT_EQ(loop->CacheSize(), 1u);  // b and c evicted
+  // It comes back.
+  Serve("a{x=\"1\"} 2\nb 9\n");
+  ASSERT_TRUE(loop->ScrapeAndReport(4000, &st).ok());
+  EXPECT_EQ(st.series_added, 1u);
+  EXPECT_EQ(Dump(storage_)[kB], (Samples{{1000, 1}, {2000, -999}, {4000, 9}}));
+}
+
+TEST_F(ScrapeLoopTest, TrackTimestampsStaleness) {
+  Serve("c 1 500\n");
+  ScrapeLoopOptions o;
+  o.track_timestamps_staleness = true;
+  auto loop = NewLoop(o);
+  ASSERT_TRUE(loop->ScrapeAndReport(1000).ok());
+  Serve("");
+  ASSERT_TRUE(loop->ScrapeAndReport(2000).ok());
+  EXPECT_EQ(Dump(storage_)["{__name__=\"c\", instance=\"i:1\", job=\"j\"}"],
+            (Samples{{500, 1}, {2000, -999}}));
+}
+
+TEST_F(ScrapeLoopTest, FailedScrapeWritesUpZeroAndStaleMarkers) {
+  Serve("a{x=\"1\"} 1\nb 1\n");
+  auto loop = NewLoop();
+  ASSERT_TRUE(loop->ScrapeAndReport(1000).ok());
+  srv_->Set("/metrics", Reply{503, "text/plain", "down"});
+  absl::Status st = loop->ScrapeAndReport(2000);
+  EXPECT_EQ(st.code(), absl::StatusCode::kUnavailable);
+  auto d = Dump(storage_);
+  EXPECT_EQ(d[kA], (Samples{{1000, 1}, {2000, -999}}));
+  EXPECT_EQ(d[kB], (Samples{{1000, 1}, {2000, -999}}));
+  EXPECT_EQ(d[kUp], (Samples{{1000, 1}, {2000, 0}}));
+  EXPECT_EQ(d[Report("scrape_samples_scraped")], (Samples{{1000, 2}, {2000, 0}}));
+  TargetHealth h = loop->Health();
+  EXPECT_EQ(h.state, TargetHealthState::kDown);
+  EXPECT_EQ(h.last_error, "server returned HTTP status 503 Service Unavailable");
+  // Recovery: series are new again and get appended.
+  Serve("a{x=\"1\"} 3\n");
+  ASSERT_TRUE(loop->ScrapeAndReport(3000).ok());
+  EXPECT_EQ(Dump(storage_)[kA], (Samples{{1000, 1}, {2000, -999}, {3000, 3}}));
+}
+
+TEST_F(ScrapeLoopTest, ParseErrorFailsTheWholeScrape) {
+  Serve("a{x=\"1\"} 1\n");
+  auto loop = NewLoop();
+  ASSERT_TRUE(loop->ScrapeAndReport(1000).ok());
+  Serve("b 1\nnew_series 4\nbroken{\n");
+  absl::Status st = loop->ScrapeAndReport(2000);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(st.message()), HasSubstr("line 3: expected label name"));
+  auto d = Dump(storage_);
+  EXPECT_EQ(d.count(kB), 0u);  // nothing from the failed body
+  EXPECT_EQ(d.count("{__name__=\"new_series\", instance=\"i:1\", job=\"j\"}"), 0u);
+  EXPECT_EQ(d[kA], (Samples{{1000, 1}, {2000, -999}}));
+  EXPECT_EQ(d[kUp], (Samples{{1000, 1}, {2000, 0}}));
+  EXPECT_EQ(loop->CacheSize(), 1u);  // new entries forgotten
+}
+
+TEST_F(ScrapeLoopTest, SampleLimitFailsTheScrape) {
+  Serve("a 1\nb 2\nc 3\ndropme 4\n");
+  ScrapeLoopOptions o;
+  o.sample_limit = 2;
+  auto loop = NewLoop(o);
+  absl::Status st = loop->ScrapeAndReport(1000);
+  EXPECT_EQ(st.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(st.message(), "sample limit exceeded");
+  auto d = Dump(storage_);
+  EXPECT_EQ(d[kUp], (Samples{{1000, 0}}));
+  EXPECT_EQ(d.size(), 5u);  // report series only
+
+  // Counted after metric relabeling: dropping two samples fits the limit.
+  YAML::Node rc = YAML::Load(
+      "- source_labels: [__name__]\n  regex: (c|dropme)\n  action: drop\n");
+  o.metric_relabel_configs = *sd::ParseRelabelConfigs(rc);
+  auto loop2 = NewLoop(o);
+  ScrapeStats stats;
+  ASSERT_TRUE(loop2->ScrapeAndReport(2000, &stats).ok());
+  EXPECT_EQ(stats.samples_scraped, 4u);
+  EXPECT_EQ(stats.samples_post_relabel, 2u);
+  d = Dump(storage_);
+  EXPECT_EQ(d.count("{__name__=\"c\", instance=\"i:1\", job=\"j\"}"), 0u);
+  EXPECT_EQ(d[Report("scrape_samples_post_metric_relabeling")],
+            (Samples{{1000, 2}, {2000, 2}}));
+  EXPECT_EQ(d[Report("scrape_samples_scraped")], (Samples{{1000, 4}, {2000, 4}}));
+  // The drop decision is cached too.
+  ASSERT_TRUE(loop2->ScrapeAndReport(3000, &stats).ok());
+  EXPECT_EQ(stats.samples_post_relabel, 2u);
+}
+
+TEST_F(ScrapeLoopTest, LabelLimits) {
+  struct Case {
+    ScrapeLoopOptions opts;
+    const char* body;
+    const char* want;
+  };
+  ScrapeLoopOptions ll, nl, vl;
+  ll.label_limit = 3;  // __name__, instance, job + 1 scraped = 4
+  nl.label_name_length_limit = 9;  // __name__ and instance have 8
+  vl.label_value_length_limit = 4;
+  const Case cases[] = {
+      {ll, "m{a=\"1\"} 1\n",
+       "label_limit exceeded (metric: m, number of labels: 4, limit: 3)"},
+      {nl, "m{longername=\"1\"} 1\n",
+       "label_name_length_limit exceeded (metric: m, label name: longername, "
+       "length: 10, limit: 9)"},
+      {vl, "m{a=\"12345\"} 1\n",
+       "label_value_length_limit exceeded (metric: m, label name: a, value: "
+       "\"12345\", length: 5, limit: 4)"},
+  };
+  for (const Case& c : cases) {
+    Serve(c.body);
+    auto loop = NewLoop(c.opts);
+    absl::Status st = loop->ScrapeAndReport(1000);
+    EXPECT_EQ(st.message(), c.want);
+    EXPECT_EQ(loop->Health().state, TargetHealthState::kDown);
+  }
+}
+
+TEST_F(ScrapeLoopTest, HonorLabelsAndExportedPrefix) {
+  Serve("m{job=\"other\",exported_job=\"x\",instance=\"e\"} 1\n");
+  auto loop = NewLoop();
+  ASSERT_TRUE(loop->ScrapeAndReport(1000).ok());
+  auto d = Dump(storage_);
+  EXPECT_EQ(d.count("{__name__=\"m\", exported_exported_job=\"other\", "
+                    "exported_instance=\"e\", exported_job=\"x\", "
+                    "instance=\"i:1\", job=\"j\"}"),
+            1u)
+      << d.begin()->first;
+
+  storage::MemoryStorage s2;
+  ScrapeLoopOptions o;
+  o.honor_labels = true;
+  o.timeout = absl::Seconds(2);
+  auto sc = NewHttpTargetScraper(srv_->Url("/metrics"), {},
+                                 textparse::DefaultScrapeProtocols(), true, 0);
+  ScrapeLoop honor(model::Labels::FromPairs({{"job", "j"}, {"instance", "i:1"}}),
+                   std::move(*sc), &s2, o);
+  ASSERT_TRUE(honor.ScrapeAndReport(1000).ok());
+  d = Dump(s2);
+  EXPECT_EQ(d.count("{__name__=\"m\", exported_job=\"x\", instance=\"e\", "
+                    "job=\"other\"}"),
+            1u);
+}
+
+TEST_F(ScrapeLoopTest, HonorTimestampsOff) {
+  Serve("c 7 123\n");
+  ScrapeLoopOptions o;
+  o.honor_timestamps = false;
+  auto loop = NewLoop(o);
+  ASSERT_TRUE(loop->ScrapeAndReport(1000).ok());
+  EXPECT_EQ(Dump(storage_)["{__name__=\"c\", instance=\"i:1\", job=\"j\"}"],
+            (Samples{{1000, 7}}));
+}
+
+TEST_F(ScrapeLoopTest, EndOfRunStaleness) {
+  Serve("a{x=\"1\"} 1\nb 1\n");
+  auto loop = NewLoop();
+  ASSERT_TRUE(loop->ScrapeAndReport(1000).ok());
+  ASSERT_TRUE(loop->EndOfRunStaleness(1500).ok());
+  ASSERT_TRUE(loop->EndOfRunStaleness(1600).ok());  // idempotent
+  auto d = Dump(storage_);
+  EXPECT_EQ(d[kA], (Samples{{1000, 1}, {1500, -999}}));
+  EXPECT_EQ(d[kB], (Samples{{1000, 1}, {1500, -999}}));
+  EXPECT_EQ(d[kUp], (Samples{{1000, 1}, {1500, -999}}));
+  EXPECT_EQ(d[Report("scrape_series_added")], (Samples{{1000, 2}, {1500, -999}}));
+}
+
+// Serves a fixed body with a fixed (possibly empty) Content-Type; the test
+// HTTP server always sends one.
+class FixedScraper : public TargetScraper {
+ public:
+  FixedScraper(std::string ct, std::string body)
+      : ct_(std::move(ct)), body_(std::move(body)) {}
+  absl::Status Scrape(absl::Duration, ScrapeResponse* resp) override {
+    resp->content_type = ct_;
+    resp->body = body_;
+    return absl::OkStatus();
+  }
+
+ private:
+  std::string ct_, body_;
+};
+
+TEST_F(ScrapeLoopTest, ContentTypeFallback) {
+  const model::Labels target =
+      model::Labels::FromPairs({{"job", "j"}, {"instance", "i:1"}});
+  auto loop = std::make_unique<ScrapeLoop>(
+      target, std::make_unique<FixedScraper>("", "a{x=\"1\"} 1\n"), &storage_,
+      ScrapeLoopOptions{});
+  absl::Status st = loop->ScrapeAndReport(1000);
+  EXPECT_THAT(std::string(st.message()),
+              HasSubstr("non-compliant scrape target sending blank "
+                        "Content-Type and no fallback_scrape_protocol"));
+  ScrapeLoopOptions o;
+  o.fallback_protocol = textparse::ScrapeProtocol::kPrometheusText0_0_4;
+  auto loop2 = std::make_unique<ScrapeLoop>(
+      target, std::make_unique<FixedScraper>("", "a{x=\"1\"} 1\n"), &storage_,
+      o);
+  EXPECT_TRUE(loop2->ScrapeAndReport(2000).ok());
+  EXPECT_EQ(Dump(storage_)[kA], (Samples{{2000, 1}}));
+  auto html = std::make_unique<ScrapeLoop>(
+      target, std::make_unique<FixedScraper>("text/html", "<html>"), &storage_,
+      ScrapeLoopOptions{});
+  EXPECT_THAT(std::string(html->ScrapeAndReport(3000).message()),
+              HasSubstr("received unsupported Content-Type \"text/html\""));
+}
+
+TEST_F(ScrapeLoopTest, OpenMetricsGzipped) {
+  Reply r{200, "application/openmetrics-text; version=1.0.0; charset=utf-8",
+          "# TYPE a counter\na_total{x=\"1\"} 5 # {trace=\"t\"} 1 1.5\n"
+          "a_created{x=\"1\"} 1.7e9\n# EOF\n"};
+  r.gzip = true;
+  srv_->Set("/metrics", r);
+  auto loop = NewLoop();
+  ASSERT_TRUE(loop->ScrapeAndReport(1000).ok()) << loop->Health().last_error;
+  auto d = Dump(storage_);
+  EXPECT_EQ(d["{__name__=\"a_total\", instance=\"i:1\", job=\"j\", x=\"1\"}"],
+            (Samples{{1000, 5}}));
+  EXPECT_EQ(d["{__name__=\"a_created\", instance=\"i:1\", job=\"j\", x=\"1\"}"],
+            (Samples{{1000, 1.7e9}}));
+  // Missing # EOF fails the scrape.
+  srv_->Set("/metrics", Reply{200, "application/openmetrics-text", "a_total 1\n"});
+  absl::Status st = loop->ScrapeAndReport(2000);
+  EXPECT_THAT(std::string(st.message()), HasSubstr("data does not end with # EOF"));
+}
+
+TEST_F(ScrapeLoopTest, InvalidNamesUnderLegacyValidation) {
+  Serve("{\"my.metric\"} 1\n", "text/plain; version=1.0.0");
+  auto utf8 = NewLoop();
+  EXPECT_TRUE(utf8->ScrapeAndReport(1000).ok());
+  ScrapeLoopOptions o;
+  o.legacy_name_validation = true;
+  auto legacy = NewLoop(o);
+  absl::Status st = legacy->ScrapeAndReport(2000);
+  EXPECT_THAT(std::string(st.message()),
+              HasSubstr("invalid metric name or label names"));
+}
+
+}  // namespace
+}  // namespace vigil::scrape
