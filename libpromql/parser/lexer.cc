@@ -416,6 +416,7 @@ Token Lexer::Next() {
       ++pos_;
       --paren_depth_;
       if (paren_depth_ < 0) {
+        start_ = pos_;  // Prometheus reports it after the ')'.
         return Error(
             absl::StrCat("unexpected right parenthesis ", QuoteRune(')')));
       }

@@ -113,7 +113,7 @@ TEST(LexerTest, Errors) {
   };
   const Case cases[] = {
       {"(foo", "unclosed left parenthesis", 4},
-      {"foo)", "unexpected right parenthesis ')'", 3},
+      {"foo)", "unexpected right parenthesis ')'", 4},
       {"foo[5m", "unclosed left bracket", 6},
       {"]", "unexpected right bracket ']'", 0},
       {"a[[", "unexpected left bracket '['", 2},

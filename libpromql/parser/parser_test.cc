@@ -195,6 +195,10 @@ TEST(ParserTest, VectorSelectors) {
   EXPECT_EQ(MustTree("job:rate5m"), "job:rate5m");
   EXPECT_EQ(MustTree("foo{a=\"b\",}"), "foo{a=\"b\"}");
   EXPECT_EQ(MustTree("foo{}"), "foo");
+  // A lone aggregator or keyword is a metric name, as in Prometheus.
+  EXPECT_EQ(MustTree("sum"), "sum");
+  EXPECT_EQ(MustTree("offset"), "offset");
+  EXPECT_EQ(MustTree("sum + by"), "(+ sum by)");
 }
 
 TEST(ParserTest, RangesOffsetsAndAt) {
@@ -383,7 +387,7 @@ TEST(ParserTest, SyntaxErrors) {
       {"1+", "1:3: parse error: unexpected end of input"},
       {"1 +\n", "2:1: parse error: unexpected end of input"},
       {"(", "1:2: parse error: unclosed left parenthesis"},
-      {")", "1:1: parse error: unexpected right parenthesis ')'"},
+      {")", "1:2: parse error: unexpected right parenthesis ')'"},
       {"foo]", "1:4: parse error: unexpected right bracket ']'"},
       {"foo[5m", "1:7: parse error: unclosed left bracket"},
       {"foo[5m[", "1:7: parse error: unexpected left bracket '['"},
