@@ -33,6 +33,12 @@ int RunCommand(const std::vector<std::string>& argv, std::string* output,
 
 bool FileExists(const std::string& path);
 
+// Starts argv in the background with stdout/stderr to `log_path`; returns
+// the child's pid or -1.
+int Spawn(const std::vector<std::string>& argv, const std::string& log_path);
+// SIGTERM, then SIGKILL after `grace_ms`; reaps the child.
+void KillAndWait(int pid, int grace_ms = 3000);
+
 }  // namespace vigil::rules::testing
 
 #endif  // VIGIL_LIBRULES_INTERNAL_TEST_UTIL_H_
