@@ -3,6 +3,7 @@
 #include <cstring>
 #include <map>
 #include <random>
+#include <thread>
 
 #include "gtest/gtest.h"
 #include "libtsdb/compactor.h"
@@ -305,6 +306,42 @@ TEST(CompactorTest, PlanAndRetention) {
             (std::vector<size_t>{0, 1}));
   EXPECT_EQ(PlanRetention(m, {10, 10, 10, 10}, 0, 25, 0),
             (std::vector<size_t>{0, 1}));
+}
+
+}  // namespace
+}  // namespace vigil::tsdb
+
+namespace vigil::tsdb {
+namespace {
+
+TEST(DBTest, BackgroundCompactionCutsBlocksAndCheckpoints) {
+  std::string dir = TestDir("db_background");
+  Options o = TestOptions();
+  o.block_range_ms = 60 * 1000;
+  o.background_compaction = true;
+  o.compaction_interval_ms = 10;
+  auto db = *DB::Open(dir, o);
+  Labels l = Labels::FromPairs({{"__name__", "bg"}});
+  storage::SeriesRef ref = 0;
+  for (int i = 0; i < 300; ++i) {
+    auto app = db->NewAppender();
+    ref = app->Append(ref, l, i * 1000, i).value();
+    ASSERT_TRUE(app->Commit().ok());
+  }
+  for (int i = 0; i < 200 && db->Stats().head_compactions < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  DBStats st = db->Stats();
+  EXPECT_GE(st.head_compactions, 3u);
+  EXPECT_EQ(st.compaction_failures, 0u);
+  bool has_checkpoint = false;
+  for (const auto& n : Ls(JoinPath(dir, "wal"))) {
+    if (n.rfind("checkpoint.", 0) == 0) has_checkpoint = true;
+  }
+  EXPECT_TRUE(has_checkpoint);
+  Dump d = Read(*db);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d.begin()->second.size(), 300u);
 }
 
 }  // namespace
