@@ -57,6 +57,16 @@ absl::StatusOr<Flags> ParseFlags(int argc, const char* const* argv) {
                  "Maximum number of samples a single query can load into memory.");
   app.add_option("--rules.alert.resend-delay", f.resend_delay,
                  "Minimum amount of time to wait before resending an alert.");
+  app.add_option("--rules.alert.for-outage-tolerance", f.for_outage_tolerance,
+                 "Max time to tolerate Vigil outage for restoring \"for\" state of alert.");
+  app.add_option("--rules.alert.for-grace-period", f.for_grace_period,
+                 "Minimum duration between alert and restored \"for\" state.");
+  app.add_option("--storage.remote.read-sample-limit", f.remote_read_sample_limit,
+                 "Maximum overall number of samples to return via the remote read "
+                 "interface, in a single query. 0 means no limit.");
+  app.add_option("--enable-feature", f.features,
+                 "Comma separated feature names to enable (accepted, reported).")
+      ->delimiter(',');
   app.add_option("--alertmanager.notification-queue-capacity",
                  f.notification_queue_capacity,
                  "The capacity of the queue for pending Alertmanager notifications.");
@@ -78,11 +88,47 @@ absl::StatusOr<Flags> ParseFlags(int argc, const char* const* argv) {
        {std::pair<std::string, std::string>{"storage.tsdb.retention.time", f.retention_time},
         {"query.lookback-delta", f.lookback_delta},
         {"query.timeout", f.query_timeout},
-        {"rules.alert.resend-delay", f.resend_delay}}) {
+        {"rules.alert.resend-delay", f.resend_delay},
+        {"rules.alert.for-outage-tolerance", f.for_outage_tolerance},
+        {"rules.alert.for-grace-period", f.for_grace_period}}) {
     absl::Status st = CheckDuration(flag, value);
     if (!st.ok()) return st;
   }
   return f;
+}
+
+std::map<std::string, std::string> FlagValues(const Flags& f) {
+  auto b = [](bool v) { return std::string(v ? "true" : "false"); };
+  std::string features;
+  for (const std::string& x : f.features) {
+    if (!features.empty()) features += ",";
+    features += x;
+  }
+  return {
+      {"config.file", f.config_file},
+      {"web.listen-address", f.listen_address},
+      {"web.external-url", f.external_url},
+      {"web.route-prefix", f.route_prefix},
+      {"web.enable-lifecycle", b(f.enable_lifecycle)},
+      {"web.enable-admin-api", b(f.enable_admin_api)},
+      {"web.enable-remote-write-receiver", b(f.enable_remote_write_receiver)},
+      {"storage.tsdb.path", f.storage_path},
+      {"storage.tsdb.retention.time", f.retention_time.empty() ? "0s" : f.retention_time},
+      {"storage.tsdb.retention.size", f.retention_size.empty() ? "0B" : f.retention_size},
+      {"storage.remote.read-sample-limit", absl::StrCat(f.remote_read_sample_limit)},
+      {"query.lookback-delta", f.lookback_delta},
+      {"query.timeout", f.query_timeout},
+      {"query.max-concurrency", absl::StrCat(f.query_max_concurrency)},
+      {"query.max-samples", absl::StrCat(f.query_max_samples)},
+      {"rules.alert.resend-delay", f.resend_delay},
+      {"rules.alert.for-outage-tolerance", f.for_outage_tolerance},
+      {"rules.alert.for-grace-period", f.for_grace_period},
+      {"alertmanager.notification-queue-capacity",
+       absl::StrCat(f.notification_queue_capacity)},
+      {"enable-feature", features},
+      {"log.level", f.log_level},
+      {"log.format", f.log_format},
+  };
 }
 
 }  // namespace vigil::server

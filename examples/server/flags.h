@@ -6,6 +6,7 @@
 #define VIGIL_EXAMPLES_SERVER_FLAGS_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,11 @@ struct Flags {
   int query_max_concurrency = 20;
   int64_t query_max_samples = 50000000;
   std::string resend_delay = "1m";
+  std::string for_outage_tolerance = "1h";
+  std::string for_grace_period = "10m";
+  int64_t remote_read_sample_limit = 50000000;
+  // --enable-feature values; accepted for compatibility, reported at start.
+  std::vector<std::string> features;
   int notification_queue_capacity = 10000;
   std::string log_level = "info";
   std::string log_format = "logfmt";
@@ -38,6 +44,10 @@ struct Flags {
 // Parses argv. Returns InvalidArgument naming the bad flag or value, and
 // Cancelled (with the help text as message) for --help.
 absl::StatusOr<Flags> ParseFlags(int argc, const char* const* argv);
+
+// Every flag as /api/v1/status/flags shows it: name without dashes ->
+// value as text ("true"/"false" for switches, defaults filled in).
+std::map<std::string, std::string> FlagValues(const Flags& flags);
 
 }  // namespace vigil::server
 

@@ -52,5 +52,19 @@ TEST(FlagsTest, BadInputNamesTheFlag) {
   EXPECT_EQ(Parse({"--help"}).status().code(), absl::StatusCode::kCancelled);
 }
 
+TEST(FlagsTest, FlagValuesForStatusApi) {
+  absl::StatusOr<Flags> f = Parse({"--web.enable-lifecycle",
+                                   "--enable-feature=exemplar-storage,memory-snapshot-on-shutdown",
+                                   "--rules.alert.for-outage-tolerance=2h"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  std::map<std::string, std::string> v = FlagValues(*f);
+  EXPECT_EQ(v["web.enable-lifecycle"], "true");
+  EXPECT_EQ(v["web.enable-admin-api"], "false");
+  EXPECT_EQ(v["query.lookback-delta"], "5m");
+  EXPECT_EQ(v["rules.alert.for-outage-tolerance"], "2h");
+  EXPECT_EQ(v["enable-feature"], "exemplar-storage,memory-snapshot-on-shutdown");
+  EXPECT_FALSE(Parse({"--rules.alert.for-grace-period=soon"}).ok());
+}
+
 }  // namespace
 }  // namespace vigil::server
