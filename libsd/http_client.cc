@@ -432,6 +432,9 @@ absl::StatusOr<long> HttpClient::Stream(
     curl_slist_free_all(list);
     return st;
   }
+  // No compression for streams: a gzip encoder may hold back each event
+  // until the stream ends.
+  curl_easy_setopt(impl_->curl, CURLOPT_ACCEPT_ENCODING, nullptr);
   long idle_s = std::max<long>(1, absl::ToInt64Seconds(idle_timeout));
   curl_easy_setopt(impl_->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(impl_->curl, CURLOPT_LOW_SPEED_TIME, idle_s);
