@@ -294,99 +294,6 @@ absl::Status ParseGlobal(const YAML::Node& node, absl::string_view path,
   return absl::OkStatus();
 }
 
-absl::StatusOr<ScrapeJobConfig> ParseScrapeJob(const YAML::Node& node,
-                                               absl::string_view path,
-                                               const GlobalConfig& g) {
-  static const Fields kFields = Concat(
-      Concat({"job_name", "honor_labels", "honor_timestamps",
-              "track_timestamps_staleness", "scheme", "metrics_path", "params",
-              "scrape_interval", "scrape_timeout", "scrape_protocols",
-              "fallback_scrape_protocol", "scrape_failure_log_file",
-              "always_scrape_classic_histograms",
-              "convert_classic_histograms_to_nhcb", "scrape_native_histograms",
-              "scrape_classic_histograms", "enable_compression",
-              "body_size_limit", "sample_limit", "target_limit", "label_limit",
-              "label_name_length_limit", "label_value_length_limit",
-              "native_histogram_bucket_limit",
-              "native_histogram_min_bucket_factor", "keep_dropped_targets",
-              "metric_name_validation_scheme", "metric_name_escaping_scheme",
-              "relabel_configs", "metric_relabel_configs", "extra_scrape_metrics"},
-             HttpClientFields()),
-      SdSections());
-  if (!node.IsMap()) {
-    return Error(node, path, "cannot unmarshal scrape config: expected a map");
-  }
-  VIGIL_RETURN_IF_ERROR(CheckMap(node, kFields, "config.ScrapeConfig", path));
-  VIGIL_RETURN_IF_ERROR(CheckHttpClient(node, path));
-  ScrapeJobConfig job;
-  job.node = node;
-  job.line = node.Mark().line + 1;
-  VIGIL_ASSIGN_OR_RETURN(job.job_name, ReadString(Field(node, "job_name"), path));
-  if (job.job_name.empty()) return Error(node, path, "job_name is empty");
-  job.scrape_interval = g.scrape_interval;
-  VIGIL_RETURN_IF_ERROR(ReadDuration(Field(node, "scrape_interval"), path, &job.scrape_interval));
-  bool timeout_set = Present(Field(node, "scrape_timeout"));
-  job.scrape_timeout = g.scrape_timeout;
-  VIGIL_RETURN_IF_ERROR(ReadDuration(Field(node, "scrape_timeout"), path, &job.scrape_timeout));
-  if (job.scrape_interval <= absl::ZeroDuration()) {
-    return Error(node, path, absl::StrCat("scrape interval must be positive for job ",
-                                          model::QuoteString(job.job_name)));
-  }
-  if (job.scrape_timeout > job.scrape_interval) {
-    if (timeout_set) {
-      return Error(node, path,
-                   absl::StrCat("scrape timeout greater than scrape interval for "
-                                "scrape config with job name ",
-                                model::QuoteString(job.job_name)));
-    }
-    job.scrape_timeout = job.scrape_interval;
-  }
-  VIGIL_ASSIGN_OR_RETURN(std::string scheme, ReadString(Field(node, "scheme"), path));
-  if (!scheme.empty()) job.scheme = scheme;
-  if (job.scheme != "http" && job.scheme != "https") {
-    return Error(Field(node, "scheme"), path,
-                 absl::StrCat("URL scheme must be 'http' or 'https' for job ",
-                              model::QuoteString(job.job_name)));
-  }
-  VIGIL_ASSIGN_OR_RETURN(std::string mp, ReadString(Field(node, "metrics_path"), path));
-  if (!mp.empty()) job.metrics_path = mp;
-  VIGIL_RETURN_IF_ERROR(ReadBool(Field(node, "honor_labels"), path, &job.honor_labels));
-  VIGIL_RETURN_IF_ERROR(ReadBool(Field(node, "honor_timestamps"), path, &job.honor_timestamps));
-  YAML::Node params = Field(node, "params");
-  if (Present(params)) {
-    if (!params.IsMap()) {
-      return Error(params, path, "cannot unmarshal params: expected a map of lists");
-    }
-    for (const auto& kv : params) {
-      VIGIL_ASSIGN_OR_RETURN(job.params[kv.first.Scalar()], ReadStringList(kv.second, path));
-    }
-  }
-  for (const char* limit : {"sample_limit", "target_limit", "label_limit",
-                            "label_name_length_limit", "label_value_length_limit",
-                            "keep_dropped_targets"}) {
-    int64_t v = 0;
-    VIGIL_RETURN_IF_ERROR(ReadInt(Field(node, limit), path, &v));
-  }
-  int64_t body = 0;
-  VIGIL_RETURN_IF_ERROR(ReadSize(Field(node, "body_size_limit"), path, &body));
-  VIGIL_ASSIGN_OR_RETURN(job.relabel_configs,
-                         sd::ParseRelabelConfigs(Field(node, "relabel_configs"), path));
-  VIGIL_ASSIGN_OR_RETURN(job.metric_relabel_configs,
-                         sd::ParseRelabelConfigs(Field(node, "metric_relabel_configs"), path));
-  for (absl::string_view sec : SdSections()) {
-    YAML::Node n = Field(node, std::string(sec).c_str());
-    if (!Present(n)) continue;
-    if (!n.IsSequence()) {
-      return Error(n, path, absl::StrCat("cannot unmarshal ", KindName(n), " into ", sec));
-    }
-    job.sd_sections.emplace_back(sec);
-    if (sec == "static_configs") {
-      VIGIL_ASSIGN_OR_RETURN(job.static_groups, sd::ParseTargetGroups(n, path));
-    }
-  }
-  return job;
-}
-
 absl::StatusOr<AlertingConfig> ParseAlerting(const YAML::Node& node,
                                              absl::string_view path) {
   AlertingConfig out;
@@ -606,9 +513,12 @@ absl::StatusOr<Config> ParseConfig(absl::string_view text, absl::string_view pat
     if (!scrapes.IsSequence()) {
       return Error(scrapes, path, "cannot unmarshal scrape_configs: expected a list");
     }
+    VIGIL_ASSIGN_OR_RETURN(scrape::GlobalConfig sg,
+                           scrape::ParseGlobalScrapeDefaults(Field(root, "global"), path));
     std::set<std::string> jobs;
     for (const YAML::Node& n : scrapes) {
-      VIGIL_ASSIGN_OR_RETURN(ScrapeJobConfig job, ParseScrapeJob(n, path, cfg.global));
+      if (!n.IsMap()) return Error(n, path, "cannot unmarshal scrape config: expected a map");
+      VIGIL_ASSIGN_OR_RETURN(scrape::ScrapeConfig job, scrape::ParseScrapeConfig(n, sg, path));
       if (!jobs.insert(job.job_name).second) {
         return Error(n, path, absl::StrCat("found multiple scrape configs with job name ",
                                            model::QuoteString(job.job_name)));

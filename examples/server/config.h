@@ -1,11 +1,11 @@
 // The server's configuration: prometheus.yml, parsed strictly (an unknown
 // field is an error naming file, line and column, as Prometheus's
 // `field X not found in type config.plain`). The top-level sections,
-// `global`, `remote_write` and `remote_read` are parsed here; each scrape
-// job's and alerting section's relabel rules go to libsd's parser
-// (`//libsd:relabel`), `static_configs` to libsd's static provider, and
-// the full YAML node of every scrape job and Alertmanager is kept for the
-// libraries that build scrape pools and notifiers from it.
+// `global`, `remote_write` and `remote_read` are parsed here; every scrape
+// job goes to libscrape (`scrape::ParseScrapeConfig`, which hands relabel
+// rules to libsd), alerting relabel rules and static groups to libsd, and
+// the YAML node of every service-discovery section and Alertmanager is
+// kept for discovery_configs.h to build libsd discoverers from.
 //
 //   absl::StatusOr<Config> c = LoadConfigFile("prometheus.yml");
 //
@@ -28,6 +28,7 @@
 #include "absl/time/time.h"
 #include "libsd/relabel.h"
 #include "libsd/target_group.h"
+#include "libscrape/scrape_config.h"
 #include "model/labels.h"
 #include "yaml-cpp/yaml.h"
 
@@ -49,28 +50,6 @@ struct GlobalConfig {
   int64_t target_limit = 0;
   int64_t keep_dropped_targets = 0;
   std::vector<std::string> scrape_protocols;
-};
-
-// The server's view of one scrape_configs entry, with inherited values
-// resolved; `node` is the whole entry for libscrape.
-struct ScrapeJobConfig {
-  std::string job_name;
-  absl::Duration scrape_interval;
-  absl::Duration scrape_timeout;
-  std::string scheme = "http";
-  std::string metrics_path = "/metrics";
-  bool honor_labels = false;
-  bool honor_timestamps = true;
-  std::map<std::string, std::vector<std::string>> params;
-  std::vector<sd::RelabelConfig> relabel_configs;
-  std::vector<sd::RelabelConfig> metric_relabel_configs;
-  // Target groups of static_configs, in order.
-  std::vector<sd::TargetGroup> static_groups;
-  // Names of the service-discovery sections present
-  // ("kubernetes_sd_configs", "file_sd_configs", ...).
-  std::vector<std::string> sd_sections;
-  YAML::Node node;
-  int line = 0;  // 1-based line of the entry
 };
 
 struct AlertmanagerConfig {
@@ -133,7 +112,8 @@ struct Config {
   GlobalConfig global;
   // Glob patterns, relative ones resolved against the config's directory.
   std::vector<std::string> rule_files;
-  std::vector<ScrapeJobConfig> scrape_configs;
+  // Parsed by libscrape (scrape::ParseScrapeConfig), globals applied.
+  std::vector<scrape::ScrapeConfig> scrape_configs;
   AlertingConfig alerting;
   std::vector<RemoteWriteConfig> remote_write;
   std::vector<RemoteReadConfig> remote_read;

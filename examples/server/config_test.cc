@@ -33,7 +33,8 @@ TEST(ConfigTest, ExampleConfigLoads) {
   ASSERT_GE(c->scrape_configs.size(), 1u);
   EXPECT_EQ(c->scrape_configs[0].job_name, "vigil");
   EXPECT_EQ(c->scrape_configs[0].scrape_interval, absl::Seconds(15));
-  ASSERT_EQ(c->scrape_configs[0].static_groups.size(), 1u);
+  ASSERT_EQ(c->scrape_configs[0].sd_configs.size(), 1u);
+  EXPECT_EQ(c->scrape_configs[0].sd_configs[0].first, "static_configs");
 }
 
 TEST(ConfigTest, SeedConfigLoadsUnchanged) {
@@ -50,11 +51,12 @@ TEST(ConfigTest, SeedConfigLoadsUnchanged) {
   ASSERT_EQ(c->scrape_configs.size(), 6u);
   EXPECT_EQ(c->scrape_configs[0].job_name, "kubernetes-apiservers");
   EXPECT_EQ(c->scrape_configs[0].scheme, "https");
-  EXPECT_EQ(c->scrape_configs[0].sd_sections,
-            std::vector<std::string>{"kubernetes_sd_configs"});
+  EXPECT_EQ(c->scrape_configs[0].scrape_interval, absl::Seconds(5));
+  ASSERT_EQ(c->scrape_configs[0].sd_configs.size(), 1u);
+  EXPECT_EQ(c->scrape_configs[0].sd_configs[0].first, "kubernetes_sd_configs");
   EXPECT_EQ(c->scrape_configs[0].relabel_configs.size(), 1u);
   EXPECT_EQ(c->scrape_configs[2].relabel_configs.size(), 6u);
-  EXPECT_EQ(c->scrape_configs[3].static_groups[0].targets.size(), 1u);
+  EXPECT_EQ(c->scrape_configs[3].sd_configs[0].first, "static_configs");
   ASSERT_EQ(c->alerting.alertmanagers.size(), 1u);
   EXPECT_EQ(c->alerting.alertmanagers[0].static_groups[0].targets[0].Get("__address__"),
             "alertmanager.monitoring.svc:9093");
