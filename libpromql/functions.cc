@@ -1003,7 +1003,9 @@ absl::StatusOr<EVal> Evaluator::EvalRangeFunction(const parser::Call& call,
       if (r) o.points.push_back(FPoint{ts, *r});
       return absl::OkStatus();
     };
-    if (at) {
+    // With @ every step sees the same window; only predict_linear also
+    // depends on the evaluation time.
+    if (at && name != "predict_linear") {
       VIGIL_RETURN_IF_ERROR(eval_step(0, start_));
       if (!o.points.empty()) {
         double v = o.points[0].v;

@@ -12,6 +12,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "libpromql/parser/parser.h"
+#include "libpromql/parser/function_table.h"
+#include "libpromql/parser/printer.h"
 #include "libtsdb/storage/memory_storage.h"
 #include "model/matcher.h"
 #include "model/value.h"
@@ -234,6 +236,123 @@ std::string CheckResult(const EvalCommand& ev,
   return CompareVector(std::get<Vector>(v), ev);
 }
 
+// Expected (labels, value) pairs of an instant eval.
+std::vector<std::pair<model::Labels, double>> ExpectedPairs(const EvalCommand& ev) {
+  std::vector<std::pair<model::Labels, double>> out;
+  if (ev.expect_scalar) {
+    out.emplace_back(model::Labels(), *ev.expect_scalar);
+    return out;
+  }
+  for (const SeriesLine& s : ev.expected) out.emplace_back(s.labels, s.values[0].value);
+  return out;
+}
+
+std::string ComparePairs(std::vector<std::pair<model::Labels, double>> got,
+                         const EvalCommand& ev) {
+  std::vector<std::pair<model::Labels, double>> want = ExpectedPairs(ev);
+  if (got.size() != want.size()) {
+    return absl::StrCat("expected ", want.size(), " results, got ", got.size());
+  }
+  for (const auto& [l, v] : got) {
+    bool ok = false;
+    for (const auto& [wl, wv] : want) {
+      if (wl == l) {
+        if (!AlmostEqual(wv, v)) {
+          return absl::StrCat(l.ToString(), ": expected ", FormatValue(wv),
+                              ", got ", FormatValue(v));
+        }
+        ok = true;
+      }
+    }
+    if (!ok) return absl::StrCat("unexpected ", l.ToString());
+  }
+  return "";
+}
+
+std::string CheckRangeMode(Engine* engine, storage::Queryable* st,
+                           const EvalCommand& ev) {
+  const int64_t t = ev.start_ms;
+  absl::StatusOr<QueryResult> r =
+      engine->RangeQuery(st, ev.expr, t - 60000, t + 60000, 60000);
+  if (!r.ok()) return absl::StrCat("range query failed: ", r.status().ToString());
+  std::vector<std::pair<model::Labels, double>> got;
+  for (const Series& s : std::get<Matrix>(r->value)) {
+    for (const FPoint& p : s.points) {
+      if (p.t == t) got.emplace_back(s.metric, p.v);
+    }
+  }
+  return ComparePairs(std::move(got), ev);
+}
+
+bool CallsAtUnsafe(const parser::Expr& e) {
+  if (e.Is<parser::Call>()) {
+    absl::string_view n = e.As<parser::Call>().func->name;
+    for (absl::string_view u :
+         {"time", "timestamp", "hour", "minute", "month", "year", "day_of_month",
+          "day_of_week", "day_of_year", "days_in_month", "predict_linear",
+          "start", "end", "range", "step"}) {
+      if (n == u) return true;
+    }
+  }
+  for (const parser::Expr* c : parser::Children(e)) {
+    if (CallsAtUnsafe(*c)) return true;
+  }
+  return false;
+}
+
+// Adds `@ t` to every selector and subquery without one (not descending
+// into subqueries, which then carry the @).
+void AddAt(parser::Expr* e, int64_t t) {
+  if (e->Is<parser::VectorSelector>()) {
+    auto& vs = e->As<parser::VectorSelector>();
+    if (vs.at == parser::AtModifier::kNone) {
+      vs.at = parser::AtModifier::kTimestamp;
+      vs.timestamp_ms = t;
+    }
+    return;
+  }
+  if (e->Is<parser::SubqueryExpr>()) {
+    auto& sq = e->As<parser::SubqueryExpr>();
+    if (sq.at == parser::AtModifier::kNone) {
+      sq.at = parser::AtModifier::kTimestamp;
+      sq.timestamp_ms = t;
+    }
+    return;
+  }
+  for (parser::Expr* c : parser::Children(*e)) AddAt(c, t);
+}
+
+std::string CheckAtInvariance(Engine* engine, storage::Queryable* st,
+                              const EvalCommand& ev, bool* checked) {
+  *checked = false;
+  absl::StatusOr<std::unique_ptr<parser::Expr>> e = parser::ParseExpr(ev.expr);
+  if (!e.ok() || CallsAtUnsafe(**e)) return "";
+  *checked = true;
+  const int64_t t = ev.start_ms;
+  AddAt(e->get(), t);
+  std::string q = parser::Format(**e);
+  std::vector<int64_t> times =
+      t == 0 ? std::vector<int64_t>{-1000, 0, 1000}
+             : std::vector<int64_t>{-10 * t, 0, t / 5, t, 10 * t};
+  for (int64_t at : times) {
+    absl::StatusOr<QueryResult> r = engine->InstantQuery(st, q, at);
+    if (!r.ok()) {
+      return absl::StrCat(q, " at ", at, ": ", r.status().ToString());
+    }
+    std::vector<std::pair<model::Labels, double>> got;
+    if (std::holds_alternative<Scalar>(r->value)) {
+      got.emplace_back(model::Labels(), std::get<Scalar>(r->value).v);
+    } else if (std::holds_alternative<Vector>(r->value)) {
+      for (const Sample& s : std::get<Vector>(r->value)) got.emplace_back(s.metric, s.v);
+    } else {
+      return "";
+    }
+    std::string err = ComparePairs(std::move(got), ev);
+    if (!err.empty()) return absl::StrCat(q, " at ", at, ": ", err);
+  }
+  return "";
+}
+
 }  // namespace
 
 bool AlmostEqual(double a, double b) {
@@ -359,6 +478,30 @@ FileResult Runner::Run(const Script& script) {
         if (err.empty()) {
           o.kind = Kind::kPassed;
           result.passed++;
+          const bool plain = !ev.is_range && !ev.expect_fail &&
+                             !ev.expect_range_vector && !ev.expect_string &&
+                             !ev.ordered;
+          if (extra_checks_ && plain) {
+            const std::string& x = ev.expr;
+            if (!absl::StrContains(x, "start()") && !absl::StrContains(x, "end()") &&
+                !absl::StrContains(x, "range()") && !absl::StrContains(x, "step()")) {
+              result.range_checked++;
+              std::string e2 = CheckRangeMode(&engine, storage.get(), ev);
+              if (!e2.empty()) {
+                result.range_failed++;
+                result.extra_failures.push_back(EvalOutcome{
+                    Kind::kFailed, ev.line, ev.expr, "range mode: " + e2});
+              }
+            }
+            bool checked = false;
+            std::string e3 = CheckAtInvariance(&engine, storage.get(), ev, &checked);
+            if (checked) result.at_checked++;
+            if (!e3.empty()) {
+              result.at_failed++;
+              result.extra_failures.push_back(
+                  EvalOutcome{Kind::kFailed, ev.line, ev.expr, "@ check: " + e3});
+            }
+          }
         } else {
           o.kind = Kind::kFailed;
           o.message = std::move(err);

@@ -41,6 +41,15 @@ struct FileResult {
   int failed = 0;
   int skipped = 0;
   std::vector<EvalOutcome> outcomes;
+  // The reference runner's two extra checks on passing instant evals,
+  // counted apart so one problem is not counted twice: the same query as
+  // a range query around T, and the query with `@ T` added to every
+  // selector run at other evaluation times.
+  int range_checked = 0;
+  int range_failed = 0;
+  int at_checked = 0;
+  int at_failed = 0;
+  std::vector<EvalOutcome> extra_failures;
   int total() const { return passed + failed + skipped; }
 };
 
@@ -52,6 +61,9 @@ class Runner {
  public:
   explicit Runner(EngineOptions options = ConformanceEngineOptions());
 
+  // Enables the range-mode and `@` step-invariance cross-checks.
+  void set_extra_checks(bool on) { extra_checks_ = on; }
+
   FileResult Run(const Script& script);
 
   // Parses and runs; a script that does not parse yields one failed
@@ -60,6 +72,7 @@ class Runner {
 
  private:
   EngineOptions options_;
+  bool extra_checks_ = false;
 };
 
 // Whether two floats are equal under the runner's rules (tolerance 1e-6,
