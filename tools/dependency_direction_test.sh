@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Fails when a library depends on something above it in Vigil's data flow.
+# Input: one `deps(...)` listing per library root, produced by genquery.
+set -euo pipefail
+dir="$TEST_SRCDIR/vigil/tools"
+fail=0
+
+# forbid <listing> <pattern> <why>
+forbid() {
+  local file="$dir/$1_deps" pattern="$2" why="$3"
+  if [ ! -s "$file" ]; then
+    echo "FAIL: $file is missing or empty"; fail=1; return
+  fi
+  local bad
+  bad=$(grep -E "$pattern" "$file" || true)
+  if [ -n "$bad" ]; then
+    echo "FAIL: $1 must not depend on $why:"; echo "$bad" | sed 's/^/    /'
+    fail=1
+  else
+    echo "ok: $1 has no dependency on $why"
+  fi
+}
+
+# require <listing> <pattern>: proves the listing is the real graph.
+require() {
+  if grep -qE "$2" "$dir/$1_deps"; then
+    echo "ok: $1 depends on $2"
+  else
+    echo "FAIL: $1 should list $2 (is the genquery broken?)"; fail=1
+  fi
+}
+require promql_engine '^//libtsdb/storage:storage$'
+require promql_engine '^//model:labels$'
+require rules '^//libpromql:engine$|^//libpromql/parser:parser$'
+
+# PromQL runs over any storage: only the storage interfaces, never the TSDB
+# engine, the scraper, discovery or rules.
+forbid promql_engine '^//(libscrape|libsd|librules|examples)[/:]' "libscrape, libsd, librules or examples"
+forbid promql_engine '^//libtsdb(:|/(chunkenc|index|wal|chunks)[:/])' "the TSDB engine"
+forbid promql_parser '^//(libtsdb|libscrape|libsd|librules|examples)[/:]' "storage or any other library"
+# The TSDB knows nothing above it.
+forbid tsdb '^//(libpromql|libscrape|libsd|librules|examples)[/:]' "PromQL, scraping, discovery or rules"
+forbid tsdb_storage '^//(libpromql|libscrape|libsd|librules|examples)[/:]|^//libtsdb:' "anything but the model"
+# Discovery and relabeling sit at the start of the flow.
+forbid relabel '^//(libtsdb|libpromql|libscrape|librules|examples)[/:]' "anything downstream"
+forbid discovery '^//(libtsdb|libpromql|libscrape|librules|examples)[/:]' "anything downstream"
+# The exposition parsers stand alone.
+forbid textparse '^//(libtsdb|libpromql|libsd|librules|examples)[/:]' "other libraries"
+# Rules evaluate through PromQL and write through the storage interfaces.
+forbid rules '^//(libscrape|examples)[/:]' "libscrape or examples"
+forbid rules '^//libtsdb(:|/(chunkenc|index|wal|chunks)[:/])' "the TSDB engine"
+
+exit $fail
