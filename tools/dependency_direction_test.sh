@@ -31,7 +31,7 @@ require() {
 }
 require promql_engine '^//libtsdb/storage:storage$'
 require promql_engine '^//model:labels$'
-require rules '^//libpromql:engine$|^//libpromql/parser:parser$'
+require rules '^//libpromql:value$'
 
 # PromQL runs over any storage: only the storage interfaces, never the TSDB
 # engine, the scraper, discovery or rules.
