@@ -1,11 +1,13 @@
 // Every relabel_configs list and every *_sd_configs entry of the seed
 // prometheus.yml must parse. Skips when ../shared/seed is absent.
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 
 #include "gtest/gtest.h"
 #include "libsd/relabel.h"
+#include "libsd/sd_configs.h"
 #include "yaml-cpp/yaml.h"
 
 namespace vigil::sd {
@@ -41,6 +43,26 @@ TEST(SeedConfigTest, RelabelConfigsParse) {
   }
   EXPECT_EQ(lists, 5);
   EXPECT_EQ(rules, 1 + 3 + 6 + 3 + 7);
+}
+
+TEST(SeedConfigTest, SDConfigsParse) {
+  std::string path = SeedPath();
+  if (path.empty()) GTEST_SKIP() << "shared/seed/prometheus.yml not present";
+  YAML::Node root = YAML::LoadFile(path);
+  std::map<std::string, int> by_name;
+  for (const YAML::Node& job : root["scrape_configs"]) {
+    auto cfgs = ParseSDConfigs(job, path);
+    ASSERT_TRUE(cfgs.ok()) << job["job_name"].as<std::string>() << ": "
+                           << cfgs.status();
+    for (const auto& c : *cfgs) ++by_name[c->Name()];
+  }
+  for (const YAML::Node& am : root["alerting"]["alertmanagers"]) {
+    auto cfgs = ParseSDConfigs(am, path);
+    ASSERT_TRUE(cfgs.ok()) << cfgs.status();
+    for (const auto& c : *cfgs) ++by_name[c->Name()];
+  }
+  EXPECT_EQ(by_name["kubernetes"], 5);
+  EXPECT_EQ(by_name["static"], 2);
 }
 
 }  // namespace

@@ -42,6 +42,8 @@ class FakeApiServer {
                                                      key_file.c_str());
     }
     server_->set_keep_alive_max_count(1000);
+    // Every open watch holds a worker thread.
+    server_->new_task_queue = [] { return new httplib::ThreadPool(64); };
     auto handler = [this](const httplib::Request& req, httplib::Response& res) {
       Handle(req, res);
     };
@@ -258,11 +260,13 @@ class FakeApiServer {
       }
     }
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-    auto pos = std::make_shared<size_t>(0);
     auto last = std::make_shared<uint64_t>(from);
+    auto idle = std::make_shared<int>(0);
     res.set_chunked_content_provider(
         "application/json",
-        [this, resource, ns, gen, deadline, last](size_t, httplib::DataSink& sink) {
+        [this, resource, ns, gen, deadline, last, idle](size_t,
+                                                        httplib::DataSink& sink) {
+          if (!sink.is_writable()) return false;
           std::string out;
           bool end = false;
           {
@@ -279,6 +283,9 @@ class FakeApiServer {
               out += json{{"type", e.type}, {"object", e.obj}}.dump() + "\n";
             }
           }
+          // A blank line now and then finds clients that went away (the
+          // client skips blank lines).
+          if (out.empty() && ++*idle % 20 == 0) out = "\n";
           if (!out.empty() && !sink.write(out.data(), out.size())) return false;
           if (end || std::chrono::steady_clock::now() > deadline) {
             sink.done();

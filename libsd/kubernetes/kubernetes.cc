@@ -1,5 +1,6 @@
 #include "libsd/kubernetes/kubernetes.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -141,12 +142,19 @@ class KubernetesDiscoverer : public Discoverer {
         }
         o.watch_timeout = cfg_.watch_timeout;
         o.min_backoff = cfg_.min_backoff;
+        size_t index = informers.size();
         informers.push_back(std::make_unique<ki::Informer>(
             o, http_,
-            [this, k, ns](std::vector<json> items) { OnList(k, ns, std::move(items)); },
+            [this, k, ns, index](std::vector<json> items) {
+              OnList(index, k, ns, std::move(items));
+            },
             [this, k](ki::EventType t, const json& obj) { OnEvent(k, t, obj); },
             &metrics_));
       }
+    }
+    {
+      absl::MutexLock l(&mu_);
+      synced_.assign(informers.size(), false);
     }
     std::vector<std::thread> threads;
     for (auto& inf : informers) {
@@ -198,7 +206,10 @@ class KubernetesDiscoverer : public Discoverer {
   // get empty groups).
   void SendKeys(const std::set<std::string>& keys)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (keys.empty() || send_ == nullptr) return;
+    // Like informers' WaitForCacheSync: nothing goes out before every
+    // watched collection was listed once, so joins (service, pod) are
+    // complete in the first groups.
+    if (keys.empty() || send_ == nullptr || !all_synced_) return;
     std::vector<TargetGroup> groups;
     const Store& primary = stores_[primary_];
     for (const std::string& key : keys) {
@@ -220,8 +231,16 @@ class KubernetesDiscoverer : public Discoverer {
     return keys;
   }
 
-  void OnList(Kind kind, const std::string& ns, std::vector<json> items) {
+  void OnList(size_t index, Kind kind, const std::string& ns,
+              std::vector<json> items) {
     absl::MutexLock l(&mu_);
+    bool first_sync = false;
+    if (!all_synced_ && index < synced_.size()) {
+      synced_[index] = true;
+      all_synced_ = std::all_of(synced_.begin(), synced_.end(),
+                                [](bool b) { return b; });
+      first_sync = all_synced_;
+    }
     Store& store = stores_[kind];
     std::set<std::string> affected;
     std::string prefix = ns.empty() ? "" : ns + "/";
@@ -238,7 +257,7 @@ class KubernetesDiscoverer : public Discoverer {
       affected.insert(key);
       store[key] = std::move(obj);
     }
-    if (kind != primary_) affected = AllPrimaryKeys();
+    if (kind != primary_ || first_sync) affected = AllPrimaryKeys();
     SendKeys(affected);
   }
 
@@ -312,6 +331,8 @@ class KubernetesDiscoverer : public Discoverer {
   absl::Mutex mu_;
   Store stores_[kNumKinds] ABSL_GUARDED_BY(mu_);
   const SendFn* send_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::vector<bool> synced_ ABSL_GUARDED_BY(mu_);
+  bool all_synced_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // The current context of a kubeconfig file as base URL + HTTP config +
