@@ -23,6 +23,14 @@ namespace {
 
 constexpr int kPowPrec = 6;
 
+// Bounds that keep hostile input from exhausting the stack: the depth of the
+// syntax tree (operator chains, subqueries, nesting; walked recursively by
+// the type checker, printer and evaluator), and the recursion of the parser
+// itself (nested parentheses, calls, unary operators), whose frames are
+// larger.
+constexpr int kMaxDepth = 1000;
+constexpr int kMaxNesting = 256;
+
 // Binary operator precedence (Prometheus's %left/%right list), 0 if `t` is
 // not a binary operator.
 int BinaryPrecedence(TokenType t, BinaryOp* op) {
@@ -256,6 +264,48 @@ class Parser {
     return t;
   }
 
+  // Counts tree levels opened by the current parse path; levels are given
+  // back when the scope ends.
+  class DepthScope {
+   public:
+    explicit DepthScope(Parser* p) : p_(p) {}
+    ~DepthScope() { p_->depth_ -= added_; }
+    absl::Status Add() {
+      ++added_;
+      if (++p_->depth_ > kMaxDepth) {
+        return p_->ErrorAt(p_->Peek().pos,
+                           absl::StrCat("expression nesting too deep: more "
+                                        "than ",
+                                        kMaxDepth, " levels"));
+      }
+      return absl::OkStatus();
+    }
+
+   private:
+    Parser* p_;
+    int added_ = 0;
+  };
+
+  class NestingScope {
+   public:
+    explicit NestingScope(Parser* p) : p_(p) {}
+    ~NestingScope() { p_->nesting_ -= entered_; }
+    absl::Status Enter() {
+      entered_ = 1;
+      if (++p_->nesting_ > kMaxNesting) {
+        return p_->ErrorAt(p_->Peek().pos,
+                           absl::StrCat("expression nesting too deep: more "
+                                        "than ",
+                                        kMaxNesting, " levels"));
+      }
+      return absl::OkStatus();
+    }
+
+   private:
+    Parser* p_;
+    int entered_ = 0;
+  };
+
   // ---- errors ----
   absl::Status ErrorAt(int pos, absl::string_view msg) {
     return absl::InvalidArgumentError(
@@ -306,11 +356,16 @@ class Parser {
 
   // ---- expressions ----
   absl::StatusOr<ExprPtr> ParseExpr(int min_prec) {
+    DepthScope depth(this);
+    VIGIL_RETURN_IF_ERROR(depth.Add());
+    NestingScope nesting(this);
+    VIGIL_RETURN_IF_ERROR(nesting.Enter());
     VIGIL_ASSIGN_OR_RETURN(ExprPtr lhs, ParseUnary());
     for (;;) {
       BinaryOp op;
       const int prec = BinaryPrecedence(Peek().type, &op);
       if (prec == 0 || prec < min_prec) break;
+      VIGIL_RETURN_IF_ERROR(depth.Add());
       Consume();
       auto b = std::make_unique<BinaryExpr>();
       b->op = op;
@@ -676,9 +731,11 @@ class Parser {
 
   // ---- postfix modifiers ----
   absl::Status ParsePostfix(ExprPtr* e) {
+    DepthScope depth(this);
     for (;;) {
       const Token& t = Peek();
       if (t.type == TokenType::kLeftBracket) {
+        VIGIL_RETURN_IF_ERROR(depth.Add());
         VIGIL_RETURN_IF_ERROR(ParseRangeOrSubquery(e));
       } else if (t.type == TokenType::kOffset) {
         VIGIL_RETURN_IF_ERROR(ParseOffset(e->get()));
@@ -746,8 +803,13 @@ class Parser {
   absl::StatusOr<ExprPtr> ParseDurationExpr(int min_prec,
                                             absl::string_view context,
                                             absl::string_view expected) {
+    DepthScope depth(this);
+    VIGIL_RETURN_IF_ERROR(depth.Add());
+    NestingScope nesting(this);
+    VIGIL_RETURN_IF_ERROR(nesting.Enter());
     VIGIL_ASSIGN_OR_RETURN(ExprPtr lhs, ParseDurationUnary(context, expected));
     for (;;) {
+      VIGIL_RETURN_IF_ERROR(depth.Add());
       BinaryOp op;
       const int prec = BinaryPrecedence(Peek().type, &op);
       if (prec < 4 || prec < min_prec || op == BinaryOp::kAtan2 ||
@@ -1329,6 +1391,8 @@ class Parser {
   Token buffer_[2];
   int buffered_ = 0;
   int last_end_ = 0;
+  int depth_ = 0;
+  int nesting_ = 0;
   int aggregation_depth_ = 0;
 };
 

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
@@ -594,6 +595,53 @@ TEST(ParserTest, ParseMetricSelector) {
   EXPECT_FALSE(ParseMetricSelector("up + 1").ok());
   EXPECT_FALSE(ParseMetricSelector("{}").ok());
   EXPECT_FALSE(ParseMetricSelector("rate(x[5m])").ok());
+}
+
+TEST(ParserTest, DeepNestingIsBounded) {
+  // Within the bound: parses, type-checks and prints.
+  std::string ok_query = std::string(120, '(') + "1" + std::string(120, ')');
+  auto e = ParseExpr(ok_query);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(Format(**e), ok_query);
+  std::string chain = "x";
+  for (int i = 0; i < 900; ++i) chain += " + x";
+  e = ParseExpr(chain);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(Format(**e), chain);
+  EXPECT_EQ(Format(*Clone(**e)), chain);
+  // Hostile depths fail cleanly instead of exhausting the stack.
+  const std::string hostile[] = {
+      std::string(100000, '(') + "1" + std::string(100000, ')'),
+      std::string(100000, '-') + "x",
+      [] {
+        std::string s = "x";
+        for (int i = 0; i < 100000; ++i) s += "+x";
+        return s;
+      }(),
+      [] {
+        std::string s = "1";
+        for (int i = 0; i < 100000; ++i) s += "^1";
+        return s;
+      }(),
+      [] {
+        std::string s = "x";
+        for (int i = 0; i < 100000; ++i) s += "[1m:]";
+        return s;
+      }(),
+      [] {
+        std::string s;
+        for (int i = 0; i < 50000; ++i) s += "abs(";
+        return s + "x" + std::string(50000, ')');
+      }(),
+      "x[" + std::string(100000, '(') + "1m" + std::string(100000, ')') + "]",
+  };
+  for (const std::string& q : hostile) {
+    auto r = ParseExpr(q);
+    ASSERT_FALSE(r.ok());
+    EXPECT_TRUE(absl::StrContains(r.status().message(),
+                                  "expression nesting too deep"))
+        << r.status().message().substr(0, 200);
+  }
 }
 
 TEST(ParserTest, NeverCrashesOnGarbage) {
