@@ -171,6 +171,7 @@ class Evaluator {
   absl::StatusOr<EVal> EvalTimestamp(const parser::Call& call);
   absl::StatusOr<EVal> EvalHistogramQuantile(const parser::Call& call);
   absl::StatusOr<EVal> EvalHistogramFraction(const parser::Call& call);
+  absl::StatusOr<EVal> EvalInfo(const parser::Call& call);
 
   // aggregations.cc
   absl::StatusOr<EVal> EvalAggregate(const parser::AggregateExpr& agg);

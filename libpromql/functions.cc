@@ -306,8 +306,8 @@ absl::StatusOr<EVal> Evaluator::EvalCall(const parser::Call& call) {
     return EvalHistogramQuantile(call);
   }
   if (name == "histogram_fraction") return EvalHistogramFraction(call);
-  if (absl::StartsWith(name, "histogram_") || name == "info" ||
-      name == "start_timestamp") {
+  if (name == "info") return EvalInfo(call);
+  if (absl::StartsWith(name, "histogram_") || name == "start_timestamp") {
     return absl::UnimplementedError(absl::StrCat(
         "function ", name, " (native histograms / experimental) is not supported"));
   }
@@ -795,6 +795,141 @@ absl::StatusOr<EVal> Evaluator::EvalHistogramFraction(const parser::Call& call) 
       double f = BucketFraction(lo.m[0].points[step].v, hi.m[0].points[step].v,
                                 &g.buckets);
       VIGIL_RETURN_IF_ERROR(acc.Add(ts, ESample{g.metric, f, true}));
+    }
+  }
+  EVal out;
+  out.type = ValueType::kVector;
+  VIGIL_RETURN_IF_ERROR(ctx_->Acquire(static_cast<int64_t>(acc.points())));
+  out.m = acc.Take();
+  return out;
+}
+
+// info(v, {data matchers}): adds the data labels of matching info series
+// (target_info by default) joined on the identifying labels instance and
+// job.
+absl::StatusOr<EVal> Evaluator::EvalInfo(const parser::Call& call) {
+  static const std::vector<std::string> kIdentifying = {"instance", "job"};
+  std::vector<model::Matcher> name_ms, data_ms;
+  if (call.args.size() > 1) {
+    const parser::Expr& sel = Unwrap(*call.args[1]);
+    if (!sel.Is<parser::VectorSelector>()) {
+      return absl::InvalidArgumentError(
+          "expected a label selector as info()'s second argument");
+    }
+    for (const model::Matcher& m : sel.As<parser::VectorSelector>().matchers) {
+      (m.name() == model::kMetricName ? name_ms : data_ms).push_back(m);
+    }
+  }
+  bool positive_name = false;
+  for (const model::Matcher& m : name_ms) {
+    positive_name = positive_name || m.type() == model::MatchType::kEqual ||
+                    m.type() == model::MatchType::kRegexMatch;
+  }
+  if (name_ms.empty()) {
+    name_ms.push_back(model::Matcher::Equal(model::kMetricName, "target_info"));
+  } else if (!positive_name) {
+    // Only negative name matchers: the candidates are the *_info metrics.
+    VIGIL_ASSIGN_OR_RETURN(
+        model::Matcher m, model::Matcher::Create(model::MatchType::kRegexMatch,
+                                                 model::kMetricName, ".+_info"));
+    name_ms.push_back(std::move(m));
+  }
+  VIGIL_ASSIGN_OR_RETURN(EVal base, Eval(*call.args[0]));
+
+  parser::VectorSelector info_sel;
+  info_sel.matchers = name_ms;
+  for (const model::Matcher& m : data_ms) info_sel.matchers.push_back(m);
+  // Values are the sample timestamps, to prefer the latest info sample.
+  VIGIL_ASSIGN_OR_RETURN(EVal info, EvalVectorSelector(info_sel, true));
+  ctx_->Release(CountPoints(base.m) + CountPoints(info.m));
+
+  bool data_accepts_empty = true;
+  for (const model::Matcher& m : data_ms) {
+    data_accepts_empty = data_accepts_empty && m.MatchesEmpty();
+  }
+  // Info series by identifying-label signature.
+  absl::flat_hash_map<uint64_t, std::vector<size_t>> info_by_sig;
+  for (size_t i = 0; i < info.m.size(); ++i) {
+    info_by_sig[info.m[i].metric.HashFor(kIdentifying, true)].push_back(i);
+  }
+  // Base series that are themselves selected info metrics pass through;
+  // that needs a positive name matcher in the query.
+  std::vector<uint64_t> base_sig(base.m.size());
+  std::vector<bool> is_info(base.m.size());
+  for (size_t i = 0; i < base.m.size(); ++i) {
+    base_sig[i] = base.m[i].metric.HashFor(kIdentifying, true);
+    is_info[i] = positive_name && model::MatchesAll(name_ms, base.m[i].metric);
+  }
+  StepReader base_reader(&base.m);
+  std::vector<size_t> info_pos(info.m.size(), 0);
+  EVector step_base;
+  SeriesAccumulator acc;
+  const size_t n = NumSteps();
+  for (size_t step = 0; step < n; ++step) {
+    VIGIL_RETURN_IF_ERROR(ctx_->CheckInterrupt());
+    const int64_t ts = StepTime(step);
+    // Which info series have a sample at this step, and its time.
+    std::vector<double> info_t(info.m.size(), -1);
+    for (size_t i = 0; i < info.m.size(); ++i) {
+      const std::vector<FPoint>& pts = info.m[i].points;
+      while (info_pos[i] < pts.size() && pts[info_pos[i]].t < ts) ++info_pos[i];
+      if (info_pos[i] < pts.size() && pts[info_pos[i]].t == ts) {
+        info_t[i] = pts[info_pos[i]].v;
+      }
+    }
+    // Series index per base sample, in the order StepReader returns them.
+    size_t bi = 0;
+    base_reader.At(ts, &step_base);
+    for (ESample& s : step_base) {
+      while (bi < base.m.size() && base.m[bi].metric != s.metric) ++bi;
+      const size_t idx = bi++;
+      if (is_info[idx]) {
+        VIGIL_RETURN_IF_ERROR(acc.Add(ts, std::move(s)));
+        continue;
+      }
+      // The latest matching info series per info metric name.
+      absl::flat_hash_map<std::string, size_t> chosen;
+      auto it = info_by_sig.find(base_sig[idx]);
+      if (it != info_by_sig.end()) {
+        for (size_t ii : it->second) {
+          if (info_t[ii] < 0) continue;
+          std::string nm(info.m[ii].metric.MetricName());
+          auto [c, inserted] = chosen.try_emplace(nm, ii);
+          if (!inserted && info_t[ii] > info_t[c->second]) c->second = ii;
+        }
+      }
+      if (chosen.empty()) {
+        if (data_accepts_empty) {
+          VIGIL_RETURN_IF_ERROR(acc.Add(ts, std::move(s)));
+        }
+        continue;
+      }
+      model::LabelsBuilder b(s.metric);
+      absl::flat_hash_map<std::string, std::string> added;
+      for (const auto& [nm, ii] : chosen) {
+        for (model::LabelView lv : info.m[ii].metric) {
+          if (lv.name == model::kMetricName || lv.name == "instance" ||
+              lv.name == "job") {
+            continue;
+          }
+          if (!data_ms.empty()) {
+            bool wanted = false;
+            for (const model::Matcher& m : data_ms) wanted = wanted || m.name() == lv.name;
+            if (!wanted) continue;
+          }
+          if (s.metric.Has(lv.name)) continue;
+          std::string ln(lv.name);
+          auto [a, inserted] = added.try_emplace(ln, std::string(lv.value));
+          if (!inserted && a->second != lv.value) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                "conflicting label: ", ln, " has values ", a->second, " and ",
+                lv.value, " in info metrics"));
+          }
+          b.Set(lv.name, lv.value);
+        }
+      }
+      s.metric = b.Build();
+      VIGIL_RETURN_IF_ERROR(acc.Add(ts, std::move(s)));
     }
   }
   EVal out;
