@@ -30,23 +30,6 @@ const Fields& HttpClientFields() {
   return kFields;
 }
 
-// Service-discovery sections Prometheus knows. Vigil's libsd implements
-// some of them; the server reports which ones a job uses.
-const Fields& SdSections() {
-  static const Fields kFields = {
-      "static_configs",      "file_sd_configs",      "kubernetes_sd_configs",
-      "dns_sd_configs",      "http_sd_configs",      "consul_sd_configs",
-      "ec2_sd_configs",      "azure_sd_configs",     "gce_sd_configs",
-      "openstack_sd_configs", "digitalocean_sd_configs", "docker_sd_configs",
-      "dockerswarm_sd_configs", "eureka_sd_configs", "hetzner_sd_configs",
-      "ionos_sd_configs",    "kuma_sd_configs",      "lightsail_sd_configs",
-      "linode_sd_configs",   "marathon_sd_configs",  "nerve_sd_configs",
-      "nomad_sd_configs",    "ovhcloud_sd_configs",  "puppetdb_sd_configs",
-      "scaleway_sd_configs", "serverset_sd_configs", "triton_sd_configs",
-      "uyuni_sd_configs",    "vultr_sd_configs",     "stackit_sd_configs"};
-  return kFields;
-}
-
 Fields Concat(Fields a, const Fields& b) {
   a.insert(a.end(), b.begin(), b.end());
   return a;
@@ -294,57 +277,6 @@ absl::Status ParseGlobal(const YAML::Node& node, absl::string_view path,
   return absl::OkStatus();
 }
 
-absl::StatusOr<AlertingConfig> ParseAlerting(const YAML::Node& node,
-                                             absl::string_view path) {
-  AlertingConfig out;
-  VIGIL_RETURN_IF_ERROR(CheckMap(node, {"alert_relabel_configs", "alertmanagers"},
-                                 "config.AlertingConfig", path));
-  VIGIL_ASSIGN_OR_RETURN(out.alert_relabel_configs,
-                         sd::ParseRelabelConfigs(Field(node, "alert_relabel_configs"), path));
-  YAML::Node ams = Field(node, "alertmanagers");
-  if (!Present(ams)) return out;
-  if (!ams.IsSequence()) {
-    return Error(ams, path, "cannot unmarshal alertmanagers: expected a list");
-  }
-  static const Fields kFields = Concat(
-      Concat({"scheme", "path_prefix", "timeout", "api_version", "relabel_configs",
-              "alert_relabel_configs", "sigv4"},
-             HttpClientFields()),
-      SdSections());
-  for (const YAML::Node& am : ams) {
-    VIGIL_RETURN_IF_ERROR(CheckMap(am, kFields, "config.AlertmanagerConfig", path));
-    VIGIL_RETURN_IF_ERROR(CheckHttpClient(am, path));
-    AlertmanagerConfig c;
-    c.node = am;
-    VIGIL_ASSIGN_OR_RETURN(std::string scheme, ReadString(Field(am, "scheme"), path));
-    if (!scheme.empty()) c.scheme = scheme;
-    VIGIL_ASSIGN_OR_RETURN(std::string prefix, ReadString(Field(am, "path_prefix"), path));
-    if (!prefix.empty()) c.path_prefix = prefix;
-    VIGIL_RETURN_IF_ERROR(ReadDuration(Field(am, "timeout"), path, &c.timeout));
-    VIGIL_ASSIGN_OR_RETURN(std::string version, ReadString(Field(am, "api_version"), path));
-    if (!version.empty()) c.api_version = version;
-    if (c.api_version != "v2") {
-      return Error(Field(am, "api_version"), path,
-                   absl::StrCat("expected Alertmanager api version to be one of [v2] but got ",
-                                c.api_version));
-    }
-    VIGIL_ASSIGN_OR_RETURN(c.relabel_configs,
-                           sd::ParseRelabelConfigs(Field(am, "relabel_configs"), path));
-    VIGIL_ASSIGN_OR_RETURN(c.alert_relabel_configs,
-                           sd::ParseRelabelConfigs(Field(am, "alert_relabel_configs"), path));
-    for (absl::string_view sec : SdSections()) {
-      YAML::Node n = Field(am, std::string(sec).c_str());
-      if (!Present(n)) continue;
-      c.sd_sections.emplace_back(sec);
-      if (sec == "static_configs") {
-        VIGIL_ASSIGN_OR_RETURN(c.static_groups, sd::ParseTargetGroups(n, path));
-      }
-    }
-    out.alertmanagers.push_back(std::move(c));
-  }
-  return out;
-}
-
 absl::Status CheckUrl(const YAML::Node& node, const std::string& url,
                       absl::string_view what, absl::string_view path) {
   if (url.empty()) return Error(node, path, absl::StrCat("url for ", what, " is empty"));
@@ -528,7 +460,7 @@ absl::StatusOr<Config> ParseConfig(absl::string_view text, absl::string_view pat
   }
   YAML::Node alerting = Field(root, "alerting");
   if (Present(alerting)) {
-    VIGIL_ASSIGN_OR_RETURN(cfg.alerting, ParseAlerting(alerting, path));
+    VIGIL_ASSIGN_OR_RETURN(cfg.alerting, notifier::ParseAlertingConfig(alerting, path));
   }
   VIGIL_ASSIGN_OR_RETURN(cfg.remote_write, ParseRemoteWrite(Field(root, "remote_write"), path));
   VIGIL_ASSIGN_OR_RETURN(cfg.remote_read, ParseRemoteRead(Field(root, "remote_read"), path));

@@ -3,9 +3,9 @@
 // `field X not found in type config.plain`). The top-level sections,
 // `global`, `remote_write` and `remote_read` are parsed here; every scrape
 // job goes to libscrape (`scrape::ParseScrapeConfig`, which hands relabel
-// rules to libsd), alerting relabel rules and static groups to libsd, and
-// the YAML node of every service-discovery section and Alertmanager is
-// kept for discovery_configs.h to build libsd discoverers from.
+// rules to libsd), `alerting` to librules/notifier's parser, and the YAML
+// of every service-discovery section is kept for discovery_configs.h to
+// build libsd discoverers from.
 //
 //   absl::StatusOr<Config> c = LoadConfigFile("prometheus.yml");
 //
@@ -28,6 +28,7 @@
 #include "absl/time/time.h"
 #include "libsd/relabel.h"
 #include "libsd/target_group.h"
+#include "librules/notifier/alertmanager_config.h"
 #include "libscrape/scrape_config.h"
 #include "model/labels.h"
 #include "yaml-cpp/yaml.h"
@@ -50,23 +51,6 @@ struct GlobalConfig {
   int64_t target_limit = 0;
   int64_t keep_dropped_targets = 0;
   std::vector<std::string> scrape_protocols;
-};
-
-struct AlertmanagerConfig {
-  std::string scheme = "http";
-  std::string path_prefix = "/";
-  absl::Duration timeout = absl::Seconds(10);
-  std::string api_version = "v2";
-  std::vector<sd::TargetGroup> static_groups;
-  std::vector<sd::RelabelConfig> relabel_configs;
-  std::vector<sd::RelabelConfig> alert_relabel_configs;
-  std::vector<std::string> sd_sections;
-  YAML::Node node;
-};
-
-struct AlertingConfig {
-  std::vector<sd::RelabelConfig> alert_relabel_configs;
-  std::vector<AlertmanagerConfig> alertmanagers;
 };
 
 struct QueueConfig {
@@ -114,7 +98,8 @@ struct Config {
   std::vector<std::string> rule_files;
   // Parsed by libscrape (scrape::ParseScrapeConfig), globals applied.
   std::vector<scrape::ScrapeConfig> scrape_configs;
-  AlertingConfig alerting;
+  // Parsed by librules/notifier (notifier::ParseAlertingConfig).
+  notifier::AlertingConfig alerting;
   std::vector<RemoteWriteConfig> remote_write;
   std::vector<RemoteReadConfig> remote_read;
   // Sections Prometheus knows that Vigil accepts but does not act on

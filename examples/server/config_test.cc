@@ -58,7 +58,7 @@ TEST(ConfigTest, SeedConfigLoadsUnchanged) {
   EXPECT_EQ(c->scrape_configs[2].relabel_configs.size(), 6u);
   EXPECT_EQ(c->scrape_configs[3].sd_configs[0].first, "static_configs");
   ASSERT_EQ(c->alerting.alertmanagers.size(), 1u);
-  EXPECT_EQ(c->alerting.alertmanagers[0].static_groups[0].targets[0].Get("__address__"),
+  EXPECT_EQ(c->alerting.alertmanagers[0].static_configs[0].targets[0].Get("__address__"),
             "alertmanager.monitoring.svc:9093");
 }
 
@@ -128,7 +128,7 @@ TEST(ConfigTest, StrictErrorsNameFileLineAndField) {
   EXPECT_EQ(ErrorOf("remote_write:\n  - url: http://x\n    headers: {User-Agent: me}\n"),
             "p.yml:3:14: User-Agent is a reserved header. It must not be changed");
   EXPECT_EQ(ErrorOf("alerting:\n  alertmanagers:\n  - api_version: v1\n"),
-            "p.yml:3:18: expected Alertmanager api version to be one of [v2] but got v1");
+            "p.yml:3:18: alertmanager api_version v1 is no longer supported");
   EXPECT_EQ(ErrorOf("global:\n  external_labels: {__name__: x}\n"),
             "p.yml:2:20: \"__name__\" is not a valid label name");
   EXPECT_EQ(ErrorOf("scrape_configs:\n  - job_name: a\n    tls_config: {ca: x, bogus: 1}\n"),

@@ -150,10 +150,14 @@ namespace {
 thread_local absl::Time request_start;
 }  // namespace
 
-void ServerMetrics::Register(httplib::Server* server, const std::string& path) {
+void ServerMetrics::Register(
+    httplib::Server* server, const std::string& path,
+    std::function<httplib::Server::HandlerResponse(const httplib::Request&,
+                                                   httplib::Response&)> gate) {
   server->set_pre_routing_handler(
-      [](const httplib::Request&, httplib::Response&) {
+      [gate](const httplib::Request& req, httplib::Response& res) {
         request_start = absl::Now();
+        if (gate) return gate(req, res);
         return httplib::Server::HandlerResponse::Unhandled;
       });
   server->set_logger([this](const httplib::Request& req, const httplib::Response& res) {

@@ -47,8 +47,11 @@ class ServerMetrics {
   std::string Render() const;
 
   // Instruments `server` (every request is observed) and serves
-  // GET `path` with Render().
-  void Register(httplib::Server* server, const std::string& path);
+  // GET `path` with Render(). `gate`, when set, runs before routing (it may
+  // answer the request itself, e.g. 503 while the server is not ready).
+  void Register(httplib::Server* server, const std::string& path,
+                std::function<httplib::Server::HandlerResponse(
+                    const httplib::Request&, httplib::Response&)> gate = nullptr);
 
   // The route pattern a request path belongs to, so label values stay
   // bounded: "/api/v1/label/:name/values", "/static/*", or "other".

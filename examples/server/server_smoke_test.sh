@@ -33,7 +33,7 @@ printf 'global:\n  scrape_interval: [\n' > "$TEST_TMPDIR/bad.yml"
 if "$bin" --config.file="$TEST_TMPDIR/bad.yml" --web.listen-address=127.0.0.1:0 2>"$TEST_TMPDIR/bad.log"; then
   echo "server accepted a broken config"; exit 1
 fi
-grep -q 'line' "$TEST_TMPDIR/bad.log" || { cat "$TEST_TMPDIR/bad.log"; exit 1; }
+grep -q 'bad.yml:3:1' "$TEST_TMPDIR/bad.log" || { cat "$TEST_TMPDIR/bad.log"; exit 1; }
 
 kill -TERM "$pid"
 for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done

@@ -1,0 +1,569 @@
+#include "examples/server/app.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "examples/server/api_params.h"
+#include "examples/server/api_v1.h"
+#include "examples/server/discovery_configs.h"
+#include "examples/server/engine_query.h"
+#include "examples/server/federate.h"
+#include "examples/server/json_writer.h"
+#include "examples/server/metrics.h"
+#include "examples/server/remote_read_handler.h"
+#include "examples/server/remote_write_handler.h"
+#include "examples/server/rules_api.h"
+#include "examples/server/targets_api.h"
+#include "httplib.h"
+#include "libpromql/engine.h"
+#include "librules/engine_query_func.h"
+#include "librules/manager.h"
+#include "librules/notifier/notifier.h"
+#include "libscrape/manager.h"
+#include "libsd/manager.h"
+#include "libtsdb/db.h"
+#include "model/duration.h"
+#include "model/status_macros.h"
+#include "model/timestamp.h"
+
+namespace vigil::server {
+namespace {
+
+constexpr char kVersion[] = "3.0.0+vigil.0.1.0";
+constexpr char kRevision[] = "vigil-0.1.0";
+
+void Log(absl::string_view level, absl::string_view msg) {
+  std::string line = absl::StrCat(
+      "ts=", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
+      " level=", level, " msg=\"", msg, "\"\n");
+  std::fputs(line.c_str(), stderr);
+}
+
+// Forwards to the DB once it is open; until then (and after Close) every
+// call fails. The HTTP gate keeps requests away until the DB is set.
+class StorageProxy final : public storage::Appendable, public storage::Queryable {
+ public:
+  void Set(tsdb::DB* db) { db_.store(db); }
+
+  std::unique_ptr<storage::Appender> NewAppender() override {
+    tsdb::DB* db = db_.load();
+    if (db == nullptr) return std::make_unique<FailingAppender>();
+    return db->NewAppender();
+  }
+
+  absl::StatusOr<std::unique_ptr<storage::Querier>> NewQuerier(int64_t mint,
+                                                               int64_t maxt) override {
+    tsdb::DB* db = db_.load();
+    if (db == nullptr) return absl::UnavailableError("storage is not open yet");
+    return db->NewQuerier(mint, maxt);
+  }
+
+ private:
+  class FailingAppender final : public storage::Appender {
+   public:
+    absl::StatusOr<storage::SeriesRef> Append(storage::SeriesRef, const model::Labels&,
+                                              int64_t, double) override {
+      return absl::UnavailableError("storage is not open");
+    }
+    absl::Status Commit() override { return absl::UnavailableError("storage is not open"); }
+    absl::Status Rollback() override { return absl::OkStatus(); }
+  };
+  std::atomic<tsdb::DB*> db_{nullptr};
+};
+
+absl::StatusOr<int64_t> DurationFlagMs(const std::string& v, int64_t def) {
+  if (v.empty()) return def;
+  return model::ParseDurationMs(v);
+}
+
+bool SplitHostPort(const std::string& addr, std::string* host, int* port) {
+  size_t colon = addr.rfind(':');
+  if (colon == std::string::npos) return false;
+  *host = addr.substr(0, colon);
+  if (host->empty()) *host = "0.0.0.0";
+  if (host->size() > 2 && host->front() == '[') *host = host->substr(1, host->size() - 2);
+  return absl::SimpleAtoi(addr.substr(colon + 1), port) && *port >= 0 && *port <= 65535;
+}
+
+int ThreadCount() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    int n;
+    if (line.rfind("Threads:", 0) == 0 && absl::SimpleAtoi(line.substr(8), &n)) return n;
+  }
+  return 0;
+}
+
+std::string DirOf(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "" : path.substr(0, slash + 1);
+}
+
+}  // namespace
+
+struct App::Impl {
+  httplib::Server http;
+  std::atomic<bool> ready{false};
+  StorageProxy storage;
+  absl::Time start_time = absl::Now();
+  std::unique_ptr<ServerMetrics> metrics;
+  std::unique_ptr<promql::Engine> engine;
+  std::unique_ptr<ApiV1> api;
+  std::unique_ptr<RemoteWriteHandler> remote_write;
+  std::unique_ptr<RemoteReadHandler> remote_read;
+  std::unique_ptr<Federation> federation;
+  // Set in Start(), in this order; torn down in reverse.
+  std::unique_ptr<tsdb::DB> db;
+  std::unique_ptr<notifier::Notifier> notifier;
+  std::unique_ptr<rules::Manager> rules;
+  std::unique_ptr<scrape::Manager> scrapes;
+  std::unique_ptr<sd::Manager> discovery;
+};
+
+absl::StatusOr<std::unique_ptr<App>> App::Create(const Flags& flags) {
+  VIGIL_ASSIGN_OR_RETURN(Config cfg, LoadConfigFile(flags.config_file));
+  for (const std::string& s : cfg.ignored) {
+    Log("warn", absl::StrCat("configuration section \"", s, "\" is accepted but not used"));
+  }
+  std::string host;
+  int port;
+  if (!SplitHostPort(flags.listen_address, &host, &port)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid --web.listen-address \"", flags.listen_address, "\""));
+  }
+  auto config = std::make_shared<const Config>(std::move(cfg));
+  return std::unique_ptr<App>(new App(flags, std::move(config)));
+}
+
+App::App(Flags flags, std::shared_ptr<const Config> config)
+    : flags_(std::move(flags)), impl_(std::make_unique<Impl>()), config_(config) {
+  last_reload_time_ = absl::Now();
+  Impl& im = *impl_;
+  im.metrics = std::make_unique<ServerMetrics>(kVersion, kRevision);
+  im.metrics->SetReloadResult(true, last_reload_time_);
+
+  promql::EngineOptions eo;
+  eo.lookback_delta_ms = DurationFlagMs(flags_.lookback_delta, 300000).value_or(300000);
+  eo.max_samples = flags_.query_max_samples;
+  eo.timeout = absl::Milliseconds(DurationFlagMs(flags_.query_timeout, 120000).value_or(120000));
+  eo.max_concurrent = flags_.query_max_concurrency;
+  eo.default_subquery_step_ms = absl::ToInt64Milliseconds(config->global.evaluation_interval);
+  im.engine = std::make_unique<promql::Engine>(eo);
+
+  const std::string prefix = flags_.route_prefix == "/" ? "" : flags_.route_prefix;
+
+  // Answer 503 for everything but health and metrics until ready.
+  im.metrics->Register(&im.http, prefix + "/metrics",
+                       [this, prefix](const httplib::Request& req, httplib::Response& res) {
+                         if (impl_->ready.load() || req.path == prefix + "/-/healthy" ||
+                             req.path == prefix + "/metrics") {
+                           return httplib::Server::HandlerResponse::Unhandled;
+                         }
+                         res.status = 503;
+                         res.set_content("Service Unavailable\n", "text/plain; charset=utf-8");
+                         return httplib::Server::HandlerResponse::Handled;
+                       });
+
+  ApiV1::Deps deps;
+  deps.queryable = &im.storage;
+  deps.query = MakeEngineQueryFunc(im.engine.get(), &im.storage);
+  deps.parse_selector = MakeSelectorParser();
+  deps.format_query = FormatPromQL;
+  deps.build_info = {kVersion, kRevision, "main", "vigil", __DATE__, "gcc " __VERSION__};
+  deps.flags = FlagValues(flags_);
+  deps.config_yaml = [this] { return this->config()->text; };
+  deps.runtime_info = [this] {
+    RuntimeInfo ri;
+    ri.start_time = impl_->start_time;
+    char buf[4096];
+    if (getcwd(buf, sizeof(buf)) != nullptr) ri.cwd = buf;
+    {
+      absl::MutexLock l(&mu_);
+      ri.reload_config_success = last_reload_ok_;
+      ri.last_config_time = last_reload_time_;
+    }
+    ri.goroutine_count = ThreadCount();
+    ri.gomaxprocs = static_cast<int>(std::thread::hardware_concurrency());
+    ri.storage_retention = flags_.retention_time.empty()
+                               ? (flags_.retention_size.empty() ? "15d" : "")
+                               : flags_.retention_time;
+    if (!flags_.retention_size.empty()) {
+      ri.storage_retention += (ri.storage_retention.empty() ? "" : " or ") + flags_.retention_size;
+    }
+    return ri;
+  };
+  deps.targets = [this](const httplib::Request& req) -> absl::StatusOr<std::string> {
+    if (!impl_->scrapes) return std::string(R"({"activeTargets":[],"droppedTargets":[]})");
+    return TargetsJson(*impl_->scrapes, req);
+  };
+  deps.rules = [this](const httplib::Request& req) -> absl::StatusOr<std::string> {
+    if (!impl_->rules) return std::string(R"({"groups":[]})");
+    return RulesJson(*impl_->rules, req);
+  };
+  deps.alerts = [this](const httplib::Request&) -> absl::StatusOr<std::string> {
+    if (!impl_->rules) return std::string(R"({"alerts":[]})");
+    return AlertsJson(*impl_->rules);
+  };
+  deps.alertmanagers = [this](const httplib::Request&) -> absl::StatusOr<std::string> {
+    std::string out = R"({"activeAlertmanagers":[)";
+    if (impl_->notifier) {
+      bool first = true;
+      for (const std::string& url : impl_->notifier->AlertmanagerUrls()) {
+        absl::StrAppend(&out, first ? "" : ",", R"({"url":)");
+        AppendJsonString(url, &out);
+        out.push_back('}');
+        first = false;
+      }
+    }
+    out += R"(],"droppedAlertmanagers":[]})";
+    return out;
+  };
+  im.api = std::make_unique<ApiV1>(std::move(deps));
+  im.api->Register(&im.http, prefix);
+
+  const std::string api = prefix + "/api/v1";
+  if (flags_.enable_remote_write_receiver) {
+    im.remote_write = std::make_unique<RemoteWriteHandler>(&im.storage);
+    im.remote_write->Register(&im.http, api + "/write");
+  } else {
+    im.http.Post(api + "/write", [](const httplib::Request&, httplib::Response& res) {
+      res.status = 404;
+      res.set_content(
+          "remote write receiver needs to be enabled with "
+          "--web.enable-remote-write-receiver\n",
+          "text/plain; charset=utf-8");
+    });
+  }
+  RemoteReadHandler::Options rro;
+  rro.external_labels = config->global.external_labels;
+  rro.sample_limit = flags_.remote_read_sample_limit;
+  im.remote_read = std::make_unique<RemoteReadHandler>(&im.storage, rro);
+  im.remote_read->Register(&im.http, api + "/read");
+
+  Federation::Options fo;
+  fo.lookback_delta_ms = eo.lookback_delta_ms;
+  fo.external_labels = config->global.external_labels;
+  im.federation = std::make_unique<Federation>(&im.storage, MakeSelectorParser(), fo);
+  im.federation->Register(&im.http, prefix + "/federate");
+
+  // Admin API (snapshot, delete_series, clean_tombstones).
+  auto admin = [this](auto fn) {
+    return [this, fn](const httplib::Request& req, httplib::Response& res) {
+      if (!flags_.enable_admin_api) {
+        return ApiV1::WriteError(&res, "unavailable", "admin APIs disabled");
+      }
+      fn(req, res);
+    };
+  };
+  SelectorParser promql_selector = MakeSelectorParser();
+  auto delete_series = admin([this, promql_selector](const httplib::Request& req,
+                                                     httplib::Response& res) {
+    std::vector<std::vector<model::Matcher>> sets;
+    auto range = req.params.equal_range("match[]");
+    if (range.first == range.second) {
+      return ApiV1::WriteError(&res, "bad_data", "no match[] parameter provided");
+    }
+    for (auto it = range.first; it != range.second; ++it) {
+      auto m = promql_selector(it->second);
+      if (!m.ok()) {
+        return ApiV1::WriteError(&res, "bad_data", InvalidParam("match[]", m.status().message()));
+      }
+      sets.push_back(std::move(*m));
+    }
+    int64_t start = model::kMinTimeMs, end = model::kMaxTimeMs;
+    if (!req.get_param_value("start").empty()) {
+      auto t = ParseTimeMs(req.get_param_value("start"));
+      if (!t.ok()) return ApiV1::WriteError(&res, "bad_data", InvalidParam("start", t.status().message()));
+      start = *t;
+    }
+    if (!req.get_param_value("end").empty()) {
+      auto t = ParseTimeMs(req.get_param_value("end"));
+      if (!t.ok()) return ApiV1::WriteError(&res, "bad_data", InvalidParam("end", t.status().message()));
+      end = *t;
+    }
+    for (const auto& ms : sets) {
+      absl::Status st = impl_->db->Delete(start, end, ms);
+      if (!st.ok()) return ApiV1::WriteError(&res, "internal", st.message());
+    }
+    res.status = 204;
+  });
+  auto clean = admin([this](const httplib::Request&, httplib::Response& res) {
+    absl::Status st = impl_->db->CleanTombstones();
+    if (!st.ok()) return ApiV1::WriteError(&res, "internal", st.message());
+    res.status = 204;
+  });
+  auto snapshot = admin([this](const httplib::Request& req, httplib::Response& res) {
+    bool skip_head = req.get_param_value("skip_head") == "true";
+    std::string name = absl::StrCat(
+        absl::FormatTime("%Y%m%dT%H%M%SZ", absl::Now(), absl::UTCTimeZone()), "-",
+        absl::StrCat(absl::Hex(absl::ToUnixNanos(absl::Now()) & 0xffffffff)));
+    std::string dir = absl::StrCat(impl_->db->dir(), "/snapshots");
+    ::mkdir(dir.c_str(), 0755);
+    absl::Status st = impl_->db->Snapshot(absl::StrCat(dir, "/", name), !skip_head);
+    if (!st.ok()) return ApiV1::WriteError(&res, "internal", st.message());
+    std::string data = R"({"name":)";
+    AppendJsonString(name, &data);
+    data.push_back('}');
+    ApiV1::WriteSuccess(&res, data);
+  });
+  for (const char* m : {"POST", "PUT"}) {
+    bool post = std::string(m) == "POST";
+    auto reg = [&](const std::string& path, httplib::Server::Handler h) {
+      if (post) im.http.Post(path, h); else im.http.Put(path, h);
+    };
+    reg(api + "/admin/tsdb/delete_series", delete_series);
+    reg(api + "/admin/tsdb/clean_tombstones", clean);
+    reg(api + "/admin/tsdb/snapshot", snapshot);
+  }
+
+  // Lifecycle.
+  im.http.Get(prefix + "/-/healthy", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("Vigil Server is Healthy.\n", "text/plain; charset=utf-8");
+  });
+  im.http.Get(prefix + "/-/ready", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("Vigil Server is Ready.\n", "text/plain; charset=utf-8");
+  });
+  auto lifecycle = [this](bool quit) {
+    return [this, quit](const httplib::Request&, httplib::Response& res) {
+      if (!flags_.enable_lifecycle) {
+        res.status = 403;
+        res.set_content("Lifecycle API is not enabled.\n", "text/plain; charset=utf-8");
+        return;
+      }
+      if (quit) {
+        res.set_content("Requesting termination... Goodbye!\n", "text/plain; charset=utf-8");
+        RequestQuit();
+        return;
+      }
+      absl::Status st = Reload();
+      if (!st.ok()) {
+        res.status = 500;
+        res.set_content(absl::StrCat("failed to reload config: ", st.message(), "\n"),
+                        "text/plain; charset=utf-8");
+      }
+    };
+  };
+  for (const char* path : {"/-/reload", "/-/quit"}) {
+    bool quit = std::string(path) == "/-/quit";
+    im.http.Post(prefix + path, lifecycle(quit));
+    im.http.Put(prefix + path, lifecycle(quit));
+    im.http.Get(prefix + path, [](const httplib::Request&, httplib::Response& res) {
+      res.status = 405;
+      res.set_content("Only POST or PUT requests allowed\n", "text/plain; charset=utf-8");
+    });
+  }
+  im.http.Get(prefix + "/", [prefix](const httplib::Request&, httplib::Response& res) {
+    res.set_redirect(prefix + "/graph");
+  });
+  im.http.Get(prefix + "/graph", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(
+        "<!doctype html><title>Vigil</title><h1>Vigil</h1><p>The HTTP API is at "
+        "<code>/api/v1/</code>; point Grafana's Prometheus data source here.</p>",
+        "text/html; charset=utf-8");
+  });
+
+  // The server's own metrics from its parts.
+  im.metrics->AddCallback("prometheus_tsdb_head_series", "Total number of series in the head block.",
+                          "gauge", [this] {
+                            return impl_->db ? static_cast<double>(impl_->db->Stats().head.num_series) : 0.0;
+                          });
+  im.metrics->AddCallback("prometheus_tsdb_head_samples_appended_total",
+                          "Total number of appended samples.", "counter", [this] {
+                            return impl_->db ? static_cast<double>(impl_->db->Stats().head.samples_appended) : 0.0;
+                          });
+  im.metrics->AddCallback("prometheus_tsdb_blocks_loaded", "Number of currently loaded data blocks.",
+                          "gauge", [this] {
+                            return impl_->db ? static_cast<double>(impl_->db->Stats().num_blocks) : 0.0;
+                          });
+  im.metrics->AddCallback("prometheus_notifications_dropped_total",
+                          "Total number of alerts dropped due to errors when sending to Alertmanager.",
+                          "counter", [this] {
+                            return impl_->notifier ? static_cast<double>(impl_->notifier->dropped_total()) : 0.0;
+                          });
+  im.metrics->AddCallback("prometheus_notifications_queue_length",
+                          "The number of alert notifications in the queue.", "gauge", [this] {
+                            return impl_->notifier ? static_cast<double>(impl_->notifier->queue_length()) : 0.0;
+                          });
+  im.metrics->AddCallback("vigil_remote_write_samples_received_total",
+                          "Samples appended through the remote write receiver.", "counter", [this] {
+                            return impl_->remote_write ? static_cast<double>(impl_->remote_write->samples_appended()) : 0.0;
+                          });
+}
+
+App::~App() { Shutdown(); }
+
+std::shared_ptr<const Config> App::config() const {
+  absl::MutexLock l(&mu_);
+  return config_;
+}
+
+absl::Status App::Start() {
+  Impl& im = *impl_;
+  std::string host;
+  int port = 0;
+  SplitHostPort(flags_.listen_address, &host, &port);
+  port_ = port == 0 ? im.http.bind_to_any_port(host)
+                    : (im.http.bind_to_port(host, port) ? port : -1);
+  if (port_ < 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", flags_.listen_address));
+  }
+  http_thread_ = std::thread([this] { impl_->http.listen_after_bind(); });
+  Log("info", absl::StrCat("Server is ready to receive web requests. address=", host, ":", port_));
+
+  tsdb::Options to;
+  VIGIL_ASSIGN_OR_RETURN(int64_t retention, DurationFlagMs(flags_.retention_time, 0));
+  if (flags_.retention_time.empty() && flags_.retention_size.empty()) {
+    retention = 15LL * 24 * 3600 * 1000;
+  }
+  to.retention_ms = retention;
+  if (!flags_.retention_size.empty()) {
+    absl::StatusOr<uint64_t> size = scrape::ParseSizeBytes(flags_.retention_size);
+    if (!size.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "invalid --storage.tsdb.retention.size: ", size.status().message()));
+    }
+    to.retention_bytes = static_cast<int64_t>(*size);
+  }
+  Log("info", absl::StrCat("Opening storage path=", flags_.storage_path));
+  absl::Time t0 = absl::Now();
+  VIGIL_ASSIGN_OR_RETURN(im.db, tsdb::DB::Open(flags_.storage_path, to));
+  Log("info", absl::StrCat("TSDB started (WAL replayed) took=",
+                           absl::FormatDuration(absl::Now() - t0)));
+  im.storage.Set(im.db.get());
+
+  std::shared_ptr<const Config> cfg = config();
+  notifier::NotifierOptions no;
+  no.queue_capacity = flags_.notification_queue_capacity;
+  no.external_labels = cfg->global.external_labels;
+  no.alert_relabel_configs = cfg->alerting.alert_relabel_configs;
+  im.notifier = std::make_unique<notifier::Notifier>(no);
+  im.notifier->Start();
+
+  rules::ManagerOptions ro;
+  ro.query = rules::EngineQueryFunc(im.engine.get(), &im.storage);
+  ro.appendable = &im.storage;
+  ro.queryable = &im.storage;
+  notifier::Notifier* n = im.notifier.get();
+  ro.notify = rules::SendAlertsTo(
+      [n](std::vector<notifier::Alert> alerts) { n->Send(std::move(alerts)); },
+      flags_.external_url.empty() ? absl::StrCat("http://localhost:", port_)
+                                  : flags_.external_url);
+  ro.default_interval_ms = absl::ToInt64Milliseconds(cfg->global.evaluation_interval);
+  ro.default_query_offset_ms = absl::ToInt64Milliseconds(cfg->global.rule_query_offset);
+  ro.external_labels = cfg->global.external_labels;
+  ro.external_url = flags_.external_url;
+  ro.resend_delay_ms = DurationFlagMs(flags_.resend_delay, 60000).value_or(60000);
+  ro.outage_tolerance_ms =
+      DurationFlagMs(flags_.for_outage_tolerance, 3600000).value_or(3600000);
+  ro.for_grace_period_ms = DurationFlagMs(flags_.for_grace_period, 600000).value_or(600000);
+  im.rules = std::make_unique<rules::Manager>(std::move(ro));
+
+  im.scrapes = std::make_unique<scrape::Manager>(&im.storage);
+  scrape::Manager* scrapes = im.scrapes.get();
+  im.discovery = std::make_unique<sd::Manager>(
+      sd::Manager::Options(),
+      [scrapes](const sd::Manager::GroupsByJob& groups) { scrapes->Sync(groups); });
+
+  VIGIL_RETURN_IF_ERROR(Apply(*cfg));
+  im.rules->Start();
+  im.ready.store(true);
+  im.metrics->SetReady(true);
+  Log("info", "Server is ready to receive web requests.");
+  return absl::OkStatus();
+}
+
+absl::Status App::Apply(const Config& cfg) {
+  Impl& im = *impl_;
+  // Rule files first: a broken one fails the reload before anything else
+  // changes.
+  VIGIL_RETURN_IF_ERROR(im.rules->Update(cfg.rule_files));
+  VIGIL_RETURN_IF_ERROR(im.notifier->ApplyConfig(cfg.alerting.alertmanagers));
+  for (size_t i = 0; i < cfg.alerting.alertmanagers.size(); ++i) {
+    if (!cfg.alerting.alertmanagers[i].sd_configs.empty()) {
+      Log("warn", "service discovery for Alertmanagers is not supported yet; "
+                  "only static_configs are used");
+    }
+  }
+  VIGIL_RETURN_IF_ERROR(im.scrapes->ApplyConfig(cfg.scrape_configs));
+  sd::Manager::JobConfigs jobs;
+  std::vector<std::string> warnings;
+  for (const scrape::ScrapeConfig& sc : cfg.scrape_configs) {
+    VIGIL_ASSIGN_OR_RETURN(jobs[sc.job_name],
+                           BuildDiscoverers(sc.sd_configs, sc.job_name, cfg.path,
+                                            DirOf(cfg.path), &warnings));
+  }
+  for (const std::string& w : warnings) Log("warn", w);
+  absl::Status st = im.discovery->ApplyConfig(jobs);
+  if (!st.ok()) Log("error", absl::StrCat("discovery: ", st.message()));
+  return absl::OkStatus();
+}
+
+absl::Status App::Reload() {
+  absl::MutexLock rl(&reload_mu_);
+  Log("info", absl::StrCat("Loading configuration file filename=", flags_.config_file));
+  absl::StatusOr<Config> cfg = LoadConfigFile(flags_.config_file);
+  absl::Status st = cfg.ok() ? absl::OkStatus() : cfg.status();
+  if (st.ok() && impl_->db != nullptr) st = Apply(*cfg);
+  absl::Time now = absl::Now();
+  {
+    absl::MutexLock l(&mu_);
+    last_reload_ok_ = st.ok();
+    if (st.ok()) {
+      last_reload_time_ = now;
+      config_ = std::make_shared<const Config>(std::move(*cfg));
+    }
+  }
+  impl_->metrics->SetReloadResult(st.ok(), now);
+  if (!st.ok()) {
+    Log("error", absl::StrCat("Error reloading config err=", st.message()));
+    return st;
+  }
+  Log("info", "Completed loading of configuration file");
+  return absl::OkStatus();
+}
+
+void App::RequestQuit() {
+  absl::MutexLock l(&mu_);
+  quit_ = true;
+}
+
+void App::Wait() {
+  {
+    absl::MutexLock l(&mu_);
+    mu_.Await(absl::Condition(&quit_));
+  }
+  Shutdown();
+}
+
+void App::Shutdown() {
+  {
+    absl::MutexLock l(&mu_);
+    if (shut_down_) return;
+    shut_down_ = true;
+  }
+  Impl& im = *impl_;
+  im.ready.store(false);
+  im.http.stop();
+  if (http_thread_.joinable()) http_thread_.join();
+  if (im.discovery) im.discovery->Stop();
+  if (im.scrapes) im.scrapes->Stop();
+  if (im.rules) im.rules->Stop();
+  if (im.notifier) im.notifier->Stop();
+  im.storage.Set(nullptr);
+  if (im.db) {
+    absl::Status st = im.db->Close();
+    if (!st.ok()) Log("error", absl::StrCat("Closing storage failed err=", st.message()));
+  }
+  Log("info", "See you next time!");
+}
+
+}  // namespace vigil::server
