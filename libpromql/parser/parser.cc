@@ -943,12 +943,23 @@ class Parser {
     return Unexpected(context, expected);
   }
 
+  // Seconds (a literal) to milliseconds, truncating like Prometheus's
+  // time.Duration(v * 1000); InvalidArgument when it cannot be represented.
+  absl::StatusOr<int64_t> SecondsToMs(double seconds, int pos) {
+    const double ms = seconds * 1000.0;
+    if (!(ms < 9.2233720368547e15 && ms > -9.2233720368547e15)) {
+      return ErrorAt(pos, "duration is out of range");
+    }
+    return static_cast<int64_t>(ms);
+  }
+
   // Turns a parsed duration operand into a literal or an expression, and
   // resolves it now when it does not depend on the query.
   absl::StatusOr<DurationArg> MakeDurationArg(ExprPtr e, bool allow_negative) {
     DurationArg out;
     if (e->Is<NumberLiteral>()) {
-      out.ms = static_cast<int64_t>(e->As<NumberLiteral>().value * 1000);
+      VIGIL_ASSIGN_OR_RETURN(
+          out.ms, SecondsToMs(e->As<NumberLiteral>().value, e->pos.start));
       return out;
     }
     out.expr.reset(static_cast<DurationExpr*>(e.release()));
@@ -1061,7 +1072,8 @@ class Parser {
       Consume();
       VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<NumberLiteral> n,
                              NumberFromToken(t));
-      off.ms = static_cast<int64_t>(n->value * 1000) * (neg ? -1 : 1);
+      VIGIL_ASSIGN_OR_RETURN(off.ms, SecondsToMs(n->value, t.pos));
+      if (neg) off.ms = -off.ms;
     }
     int64_t* original = nullptr;
     std::unique_ptr<DurationExpr>* original_expr = nullptr;
@@ -1122,9 +1134,12 @@ class Parser {
       VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<NumberLiteral> lit,
                              NumberFromToken(n));
       ts = sign * lit->value;
+      // Prometheus checks the seconds against int64; the milliseconds must
+      // fit as well.
       if (std::isinf(ts) || std::isnan(ts) ||
           ts >= static_cast<double>(std::numeric_limits<int64_t>::max()) ||
-          ts <= static_cast<double>(std::numeric_limits<int64_t>::min())) {
+          ts <= static_cast<double>(std::numeric_limits<int64_t>::min()) ||
+          std::fabs(ts) >= 9.2e15) {
         return ErrorAt(e->pos.start,
                        absl::StrCat("timestamp out of bounds for @ modifier: ",
                                     internal::GoFormatF(ts)));

@@ -50,7 +50,7 @@ std::string MatcherString(const model::Matcher& m) {
 }
 
 std::string NumberString(const NumberLiteral& n) {
-  if (n.duration) {
+  if (n.duration && std::fabs(n.value) < 9.2e15) {
     const double ms = n.value * 1000.0;
     if (ms < 0) return "-" + DurationString(static_cast<int64_t>(-ms));
     return DurationString(static_cast<int64_t>(ms));
@@ -181,7 +181,15 @@ void Print(const Expr& e, std::string* out) {
     }
     case NodeKind::kBinary: {
       const auto& b = e.As<BinaryExpr>();
-      Print(*b.lhs, out);
+      if (b.op == BinaryOp::kPow && b.lhs->Is<NumberLiteral>() &&
+          std::isinf(b.lhs->As<NumberLiteral>().value) &&
+          b.lhs->As<NumberLiteral>().value > 0) {
+        // Prometheus prints "+Inf", which reads back as +(Inf ^ ...): '^'
+        // binds tighter than a unary sign. "Inf" keeps the meaning.
+        out->append("Inf");
+      } else {
+        Print(*b.lhs, out);
+      }
       absl::StrAppend(out, " ", BinaryOpString(b.op));
       if (b.return_bool) out->append(" bool");
       if (b.matching.has_value()) {

@@ -1,5 +1,8 @@
 #include "libpromql/parser/printer.h"
 
+#include <cstdint>
+#include <initializer_list>
+#include <iostream>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -115,6 +118,8 @@ const Case kCases[] = {
     {"Inf", "+Inf"},
     {"-Inf", ""},
     {"NaN", ""},
+    {"Inf ^ x", ""},  // not "+Inf ^ x", which would mean +(Inf ^ x)
+    {"Inf * x", "+Inf * x"},
     {"5m", ""},
     {"1h30m", ""},
     {"-5m", ""},
@@ -153,6 +158,96 @@ TEST(PrinterTest, CloneFormatsTheSame) {
     ExprPtr copy = Clone(**e);
     EXPECT_EQ(Format(*copy), Format(**e));
   }
+}
+
+// A small deterministic generator of PromQL-shaped text (often ill-typed):
+// whatever parses must print to text that parses to the same print.
+class RandomQuery {
+ public:
+  explicit RandomQuery(uint64_t seed) : state_(seed) {}
+
+  std::string Gen(int depth) {
+    const int choice = Next(depth > 3 ? 4 : 13);
+    switch (choice) {
+      case 0:
+        return Selector();
+      case 1:
+        return Pick({"1", "2.5", "0x10", "Inf", "NaN", "5m", "1e-3", ".5",
+                     "-7", "1h30m"});
+      case 2:
+        return Pick({"\"s\"", "'q'", "`raw`", "\"\\n\\u00e9\""});
+      case 3:
+        return Selector() + Pick({"[5m]", "[1h] offset 5m", "[30s] @ 100",
+                                  "[5m+1m]", "[1m] anchored", "[2m:]"});
+      case 4:
+        return "(" + Gen(depth + 1) + ")";
+      case 5:
+      case 6:
+        return Gen(depth + 1) + " " +
+               Pick({"+", "-", "*", "/", "%", "^", "atan2", "==", "!=",
+                     "> bool", "<=", "and", "or", "unless",
+                     "+ on(a) group_left(b)", "* ignoring(c)",
+                     "/ on() group_right", "+ fill(0)", ">/", "</"}) +
+               " " + Gen(depth + 1);
+      case 7:
+        return Pick({"-", "+"}) + Gen(depth + 1);
+      case 8:
+        return Pick({"abs(", "ceil(", "sort(", "vector(", "scalar(", "exp("}) +
+               Gen(depth + 1) + ")";
+      case 9:
+        return Pick({"rate(", "increase(", "max_over_time(", "changes("}) +
+               Selector() + Pick({"[5m]", "[1m:10s]", "[10m] offset -1m"}) +
+               ")";
+      case 10:
+        return Pick({"sum", "avg", "max", "group", "count"}) +
+               Pick({"", " by (a)", " without (b, c)"}) + "(" +
+               Gen(depth + 1) + ")" + Pick({"", " by (\"x.y\")"});
+      case 11:
+        return Pick({"topk(3, ", "quantile(0.5, ", "count_values(\"v\", ",
+                     "limitk(2, "}) +
+               Gen(depth + 1) + ")";
+      default:
+        return "(" + Gen(depth + 1) + ")" +
+               Pick({"[5m:1m]", "[1h:]", "[5m:] offset 1m",
+                     "[10m:step()] @ end()"});
+    }
+  }
+
+ private:
+  std::string Selector() {
+    return Pick({"foo", "bar", "job:rate5m", "sum", "{__name__=~\"a.*\"}"}) +
+           Pick({"", "{a=\"b\"}", "{a!~\"x|y\", b=\"\"}",
+                 "{\"utf8.name\"=\"v\"}"}) +
+           Pick({"", " offset 1m", " @ start()", " @ 1.5", " smoothed"});
+  }
+  std::string Pick(std::initializer_list<const char*> options) {
+    return *(options.begin() + Next(static_cast<int>(options.size())));
+  }
+  int Next(int n) {
+    state_ = state_ * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<int>((state_ >> 33) % static_cast<uint64_t>(n));
+  }
+  uint64_t state_;
+};
+
+TEST(PrinterTest, RoundTripOfRandomExpressions) {
+  int parsed = 0;
+  for (int i = 0; i < 30000; ++i) {
+    RandomQuery gen(42 + 7919 * static_cast<uint64_t>(i));
+    const std::string q = gen.Gen(0);
+    auto e = ParseExpr(q);
+    if (!e.ok()) continue;
+    ++parsed;
+    const std::string once = Format(**e);
+    auto again = ParseExpr(once);
+    ASSERT_TRUE(again.ok()) << q << "\n -> " << once << "\n -> "
+                            << again.status();
+    EXPECT_EQ(Format(**again), once) << q;
+    EXPECT_EQ(Format(*Clone(**e)), once) << q;
+  }
+  // The generator produces a fair share of valid queries.
+  EXPECT_GT(parsed, 6000);
+  std::cout << parsed << " of 30000 random expressions parsed and round-tripped\n";
 }
 
 TEST(PrinterTest, StepInvariantPrintsItsChild) {
