@@ -27,7 +27,7 @@ Head::~Head() = default;
 
 Head::Series* Head::GetByRef(uint64_t ref, bool pin) const {
   RefStripe& st = refs_[ref & (opts_.stripes - 1)];
-  absl::MutexLock l(&st.mu);
+  internal::SpinGuard l(st.mu);
   auto it = st.m.find(ref);
   if (it == st.m.end()) return nullptr;
   if (pin) it->second->pending.fetch_add(1, std::memory_order_relaxed);
@@ -42,7 +42,7 @@ Head::Series* Head::GetOrCreate(const model::Labels& labels, uint64_t want_ref,
   HashStripe& hs = hashes_[hash & (opts_.stripes - 1)];
   Series* s = nullptr;
   {
-    absl::MutexLock hl(&hs.mu);
+    internal::SpinGuard hl(hs.mu);
     auto& vec = hs.m[hash];
     for (Series* c : vec) {
       if (c->labels == labels) {
@@ -70,7 +70,7 @@ Head::Series* Head::GetOrCreate(const model::Labels& labels, uint64_t want_ref,
       s = owned.get();
       RefStripe& rs = refs_[ref & (opts_.stripes - 1)];
       {
-        absl::MutexLock rl(&rs.mu);
+        internal::SpinGuard rl(rs.mu);
         rs.m[ref] = std::move(owned);
       }
       vec.push_back(s);
@@ -119,9 +119,9 @@ HeadStats Head::Stats() const {
   HeadStats st;
   st.num_series = num_series_.load();
   for (int i = 0; i < opts_.stripes; ++i) {
-    absl::MutexLock l(&refs_[i].mu);
+    internal::SpinGuard l(refs_[i].mu);
     for (const auto& [ref, s] : refs_[i].m) {
-      absl::MutexLock sl(&s->mu);
+      internal::SpinGuard sl(s->mu);
       st.num_chunks += s->full.size() + (s->has_open ? 1 : 0);
       for (const auto& c : s->full) st.chunk_bytes += c.data->size();
       if (s->has_open) st.chunk_bytes += s->open.size();
@@ -171,9 +171,9 @@ std::vector<uint64_t> Head::Truncate(int64_t mint) {
   std::vector<Candidate> empty;
   int64_t new_min = INT64_MAX;
   for (int i = 0; i < opts_.stripes; ++i) {
-    absl::MutexLock l(&refs_[i].mu);
+    internal::SpinGuard l(refs_[i].mu);
     for (auto& [ref, s] : refs_[i].m) {
-      absl::MutexLock sl(&s->mu);
+      internal::SpinGuard sl(s->mu);
       auto& full = s->full;
       full.erase(std::remove_if(full.begin(), full.end(),
                                 [mint](const Series::FullChunk& c) {
@@ -197,13 +197,13 @@ std::vector<uint64_t> Head::Truncate(int64_t mint) {
   for (const Candidate& c : empty) {
     HashStripe& hs = hashes_[c.hash & (opts_.stripes - 1)];
     RefStripe& rs = refs_[c.ref & (opts_.stripes - 1)];
-    absl::MutexLock hl(&hs.mu);
-    absl::MutexLock rl(&rs.mu);
+    internal::SpinGuard hl(hs.mu);
+    internal::SpinGuard rl(rs.mu);
     auto it = rs.m.find(c.ref);
     if (it == rs.m.end()) continue;
     Series* s = it->second.get();
     {
-      absl::MutexLock sl(&s->mu);
+      internal::SpinGuard sl(s->mu);
       if (!s->full.empty() || s->has_open || s->pending.load() != 0) continue;
     }
     auto hit = hs.m.find(c.hash);
@@ -247,12 +247,15 @@ bool Head::ReplaySample(const RefSample& rs) {
     s = GetByRef(ref, false);
     if (s == nullptr) return false;
   }
-  storage::AppendError e;
+  bool appended;
   {
-    absl::MutexLock sl(&s->mu);
-    e = AppendLocked(s, rs.t, rs.v);
+    internal::SpinGuard sl(s->mu);
+    AppendLocked(s, rs.t, rs.v, &appended);
   }
-  if (e == storage::AppendError::kNone) UpdateTimeBounds(rs.t);
+  if (appended) {
+    UpdateTimeBounds(rs.t);
+    samples_appended_.fetch_add(1, std::memory_order_relaxed);
+  }
   return true;
 }
 

@@ -164,7 +164,10 @@ class Head final : public storage::Appendable, public storage::Queryable {
                       bool pin, bool* created,
                       absl::Status* invalid = nullptr);
   // Appends under the series lock; returns the AppendError kind.
-  storage::AppendError AppendLocked(Series* s, int64_t t, double v);
+  // *appended tells whether a sample was stored (an equal duplicate is
+  // accepted but not stored).
+  storage::AppendError AppendLocked(Series* s, int64_t t, double v,
+                                    bool* appended);
   void UpdateTimeBounds(int64_t t);
   internal::SeriesEntry EntryFor(Series* s, int64_t mint, int64_t maxt) const;
 

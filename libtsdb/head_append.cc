@@ -26,7 +26,9 @@ inline int64_t RangeEnd(int64_t t, int64_t range) {
 
 }  // namespace
 
-storage::AppendError Head::AppendLocked(Series* s, int64_t t, double v) {
+storage::AppendError Head::AppendLocked(Series* s, int64_t t, double v,
+                                        bool* appended) {
+  *appended = false;
   uint64_t vbits = Bits(v);
   if (s->has_samples.load(std::memory_order_relaxed)) {
     int64_t last = s->last_t.load(std::memory_order_relaxed);
@@ -59,7 +61,7 @@ storage::AppendError Head::AppendLocked(Series* s, int64_t t, double v) {
   s->last_t.store(t, std::memory_order_relaxed);
   s->last_vbits.store(vbits, std::memory_order_relaxed);
   s->has_samples.store(true, std::memory_order_release);
-  samples_appended_.fetch_add(1, std::memory_order_relaxed);
+  *appended = true;
   return storage::AppendError::kNone;
 }
 
@@ -136,18 +138,21 @@ class HeadAppender final : public storage::Appender {
       }
     }
     int64_t mint = INT64_MAX, maxt = INT64_MIN;
+    uint64_t accepted = 0;
     for (const Pending& p : pending_) {
-      storage::AppendError e;
+      bool appended;
       {
-        absl::MutexLock l(&p.s->mu);
-        e = h_->AppendLocked(p.s, p.t, p.v);
+        internal::SpinGuard l(p.s->mu);
+        h_->AppendLocked(p.s, p.t, p.v, &appended);
       }
       p.s->pending.fetch_sub(1, std::memory_order_relaxed);
-      if (e == storage::AppendError::kNone) {
+      if (appended) {
+        ++accepted;
         mint = std::min(mint, p.t);
         maxt = std::max(maxt, p.t);
       }
     }
+    h_->samples_appended_.fetch_add(accepted, std::memory_order_relaxed);
     if (mint != INT64_MAX) {
       h_->UpdateTimeBounds(mint);
       h_->UpdateTimeBounds(maxt);

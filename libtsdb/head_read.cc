@@ -12,7 +12,7 @@ internal::SeriesEntry Head::EntryFor(Series* s, int64_t mint,
                                      int64_t maxt) const {
   internal::SeriesEntry e;
   e.labels = s->labels;
-  absl::MutexLock l(&s->mu);
+  internal::SpinGuard l(s->mu);
   for (const Series::FullChunk& c : s->full) {
     if (c.maxt < mint || c.mint > maxt) continue;
     e.chunks.push_back(internal::ChunkMeta{c.data, *c.data, c.mint, c.maxt});
@@ -41,7 +41,7 @@ std::vector<internal::SeriesEntry> Head::SelectEntries(
     RefStripe& st = refs_[ref & (opts_.stripes - 1)];
     internal::SeriesEntry e;
     {
-      absl::MutexLock l(&st.mu);
+      internal::SpinGuard l(st.mu);
       auto it = st.m.find(ref);
       if (it == st.m.end()) continue;
       e = EntryFor(it->second.get(), mint, maxt);

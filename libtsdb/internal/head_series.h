@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "libtsdb/chunkenc/xor_chunk.h"
 #include "libtsdb/head.h"
+#include "libtsdb/internal/spin_lock.h"
 
 namespace vigil::tsdb {
 
@@ -37,7 +38,7 @@ struct Head::Series {
   std::atomic<uint64_t> last_vbits{0};
   std::atomic<bool> has_samples{false};
 
-  mutable absl::Mutex mu;
+  mutable internal::SpinLock mu;
   std::vector<FullChunk> full ABSL_GUARDED_BY(mu);
   chunkenc::XorChunk open ABSL_GUARDED_BY(mu);
   bool has_open ABSL_GUARDED_BY(mu) = false;
@@ -46,12 +47,12 @@ struct Head::Series {
 };
 
 struct Head::RefStripe {
-  mutable absl::Mutex mu;
+  mutable internal::SpinLock mu;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Series>> m ABSL_GUARDED_BY(mu);
 };
 
 struct Head::HashStripe {
-  mutable absl::Mutex mu;
+  mutable internal::SpinLock mu;
   absl::flat_hash_map<uint64_t, absl::InlinedVector<Series*, 1>> m
       ABSL_GUARDED_BY(mu);
 };

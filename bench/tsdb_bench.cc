@@ -1,0 +1,313 @@
+// libtsdb benchmarks: XOR encode/decode, head append (cached refs and
+// label lookup, with and without the WAL), select+iterate, bytes per
+// sample on disk, head heap per series, CRC32C.
+//
+//   bazel run -c opt //bench:tsdb_bench
+
+#include <malloc.h>
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "benchmark/benchmark.h"
+#include "libtsdb/chunkenc/xor_chunk.h"
+#include "libtsdb/db.h"
+#include "libtsdb/encoding/crc32c.h"
+#include "libtsdb/fileutil/fileutil.h"
+#include "libtsdb/head.h"
+
+namespace vigil::tsdb {
+namespace {
+
+using model::Labels;
+
+constexpr int64_t kInterval = 15000;
+
+// Realistic values: counters, gauges with few distinct values, random
+// walks; timestamps at 15s with a little scrape jitter.
+// splitmix64: cheap, so benchmarks measure the TSDB.
+struct Rng {
+  uint64_t s;
+  uint64_t operator()() {
+    uint64_t z = (s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+};
+
+// Scrape-like data: timestamps exactly 15s apart (Prometheus aligns scrape
+// timestamps within its 2ms tolerance); 40% counters with small integer
+// increments, 30% gauges that change now and then, 30% integer random
+// walks.
+struct Gen {
+  explicit Gen(uint64_t seed, int kind) : rng{seed * 7919 + 1}, kind(kind) {}
+  double Next() {
+    switch (kind % 10) {
+      case 0: case 1: case 2: case 3:
+        v += static_cast<double>(rng() % 20);  // counter
+        break;
+      case 4: case 5: case 6:
+        if (rng() % 10 == 0) v = static_cast<double>(rng() % 1000) * 1024;
+        break;  // gauge, e.g. bytes in use
+      default:
+        v += static_cast<double>(rng() % 21) - 10;  // random walk
+    }
+    return v;
+  }
+  int64_t NextT() {
+    t += kInterval;
+    return t;
+  }
+  Rng rng;
+  int kind;
+  double v = 0;
+  int64_t t = 1700000000000;
+};
+
+Labels SeriesLabels(int i) {
+  return Labels::FromPairs({{"__name__", "metric_" + std::to_string(i % 50)},
+                            {"job", "node"},
+                            {"instance", "host-" + std::to_string(i / 50) + ":9100"},
+                            {"cpu", std::to_string(i % 8)},
+                            {"mode", i % 2 ? "user" : "system"},
+                            {"region", "eu-west-1"},
+                            {"zone", "eu-west-1a"},
+                            {"env", "prod"}});
+}
+
+void BM_XorChunk_Encode(benchmark::State& state) {
+  Gen g(1, 2);
+  std::vector<std::pair<int64_t, double>> s(120);
+  for (auto& x : s) x = {g.NextT(), g.Next()};
+  for (auto _ : state) {
+    chunkenc::XorChunk c;
+    for (const auto& x : s) c.Append(x.first, x.second);
+    benchmark::DoNotOptimize(c.bytes().data());
+  }
+  state.SetItemsProcessed(state.iterations() * s.size());
+}
+BENCHMARK(BM_XorChunk_Encode);
+
+void BM_XorChunk_Decode(benchmark::State& state) {
+  Gen g(1, 2);
+  chunkenc::XorChunk c;
+  for (int i = 0; i < 120; ++i) c.Append(g.NextT(), g.Next());
+  std::string bytes = c.bytes();
+  for (auto _ : state) {
+    chunkenc::XorIterator it(bytes);
+    double sum = 0;
+    while (it.Next()) sum += it.v();
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetItemsProcessed(state.iterations() * 120);
+}
+BENCHMARK(BM_XorChunk_Decode);
+
+void BM_Crc32c(benchmark::State& state) {
+  std::string data(32 * 1024, 'x');
+  for (auto _ : state) benchmark::DoNotOptimize(Crc32c(data));
+  state.SetBytesProcessed(state.iterations() * data.size());
+}
+BENCHMARK(BM_Crc32c);
+
+// One scrape of `series` samples per iteration, committed together.
+void AppendScrapes(benchmark::State& state, storage::Appendable* app_able,
+                   bool cached) {
+  const int n = state.range(0);
+  std::vector<Labels> labels;
+  for (int i = 0; i < n; ++i) labels.push_back(SeriesLabels(i));
+  std::vector<storage::SeriesRef> refs(n, 0);
+  int64_t t = 1700000000000;
+  std::vector<Gen> gens;
+  for (int i = 0; i < n; ++i) gens.emplace_back(i, i);
+  for (auto _ : state) {
+    auto app = app_able->NewAppender();
+    for (int i = 0; i < n; ++i) {
+      auto r = app->Append(cached ? refs[i] : 0, labels[i], t, gens[i].Next());
+      if (r.ok()) refs[i] = *r;
+    }
+    (void)app->Commit();
+    t += kInterval;
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+}
+
+void BM_Head_AppendCachedRef(benchmark::State& state) {
+  Head h;
+  AppendScrapes(state, &h, true);
+}
+BENCHMARK(BM_Head_AppendCachedRef)->Arg(10000);
+
+void BM_Head_AppendLabels(benchmark::State& state) {
+  Head h;
+  AppendScrapes(state, &h, false);
+}
+BENCHMARK(BM_Head_AppendLabels)->Arg(10000);
+
+std::string BenchDir(const std::string& name) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  std::string d = fileutil::JoinPath(tmp ? tmp : "/tmp", name);
+  (void)fileutil::RemoveAll(d);
+  return d;
+}
+
+void BM_DB_AppendCachedRefWithWal(benchmark::State& state) {
+  Options o;
+  o.background_compaction = false;
+  std::string dir = BenchDir("tsdb_bench_wal");
+  auto db = *DB::Open(dir, o);
+  AppendScrapes(state, db.get(), true);
+  state.counters["wal_bytes_per_sample"] = benchmark::Counter(
+      static_cast<double>(db->Stats().wal_bytes) /
+      std::max<double>(1, state.iterations() * state.range(0)));
+  (void)db->Close();
+  (void)fileutil::RemoveAll(dir);
+}
+BENCHMARK(BM_DB_AppendCachedRefWithWal)->Arg(10000);
+
+// 10k series x 2h at 15s, in a head.
+struct QueryFixture {
+  QueryFixture() {
+    for (int i = 0; i < 10000; ++i) {
+      Gen g(i, i);
+      labels.push_back(SeriesLabels(i));
+      (void)g;
+    }
+    std::vector<Gen> gens;
+    for (int i = 0; i < 10000; ++i) gens.emplace_back(i, i);
+    std::vector<storage::SeriesRef> refs(10000, 0);
+    for (int s = 0; s < 480; ++s) {
+      auto app = head.NewAppender();
+      for (int i = 0; i < 10000; ++i) {
+        refs[i] = *app->Append(refs[i], labels[i], 1700000000000 + s * kInterval,
+                               gens[i].Next());
+      }
+      (void)app->Commit();
+    }
+  }
+  Head head;
+  std::vector<Labels> labels;
+};
+
+QueryFixture& Fixture() {
+  static QueryFixture* f = new QueryFixture();
+  return *f;
+}
+
+void BM_Head_SelectIterate10kSeries2h(benchmark::State& state) {
+  QueryFixture& f = Fixture();
+  size_t samples = 0;
+  for (auto _ : state) {
+    auto q = *f.head.NewQuerier(INT64_MIN, INT64_MAX);
+    auto set = q->Select(true, nullptr, {model::Matcher::Equal("job", "node")});
+    samples = 0;
+    double sum = 0;
+    while (set->Next()) {
+      auto it = set->NewIterator();
+      while (it->Next()) {
+        sum += it->value();
+        ++samples;
+      }
+    }
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetItemsProcessed(state.iterations() * samples);
+  state.counters["samples"] = samples;
+}
+BENCHMARK(BM_Head_SelectIterate10kSeries2h)->Unit(benchmark::kMillisecond);
+
+void BM_Head_SelectRegexOneMetric(benchmark::State& state) {
+  QueryFixture& f = Fixture();
+  auto m = *model::Matcher::Create(model::MatchType::kRegexMatch, "instance",
+                                   "host-1.*");
+  for (auto _ : state) {
+    auto q = *f.head.NewQuerier(INT64_MIN, INT64_MAX);
+    auto set = q->Select(true, nullptr,
+                         {model::Matcher::Equal("__name__", "metric_7"), m});
+    int n = 0;
+    while (set->Next()) ++n;
+    benchmark::DoNotOptimize(n);
+  }
+}
+BENCHMARK(BM_Head_SelectRegexOneMetric);
+
+// Bytes per sample of blocks on disk (chunks + index) for realistic data.
+void BM_Block_BytesPerSample(benchmark::State& state) {
+  double bps = 0, chunk_bps = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::string dir = BenchDir("tsdb_bench_block");
+    Options o;
+    o.background_compaction = false;
+    o.retention_ms = 0;
+    auto db = *DB::Open(dir, o);
+    state.ResumeTiming();
+    const int n = 1000, scrapes = 480;  // 2h at 15s
+    std::vector<Gen> gens;
+    for (int i = 0; i < n; ++i) gens.emplace_back(i, i);
+    std::vector<storage::SeriesRef> refs(n, 0);
+    for (int s = 0; s < scrapes; ++s) {
+      auto app = db->NewAppender();
+      for (int i = 0; i < n; ++i) {
+        refs[i] = *app->Append(refs[i], SeriesLabels(i), gens[i].NextT(),
+                               gens[i].Next());
+      }
+      (void)app->Commit();
+    }
+    (void)db->FlushHead();
+    state.PauseTiming();
+    int64_t total = 0, chunk_bytes = 0;
+    uint64_t samples = 0;
+    for (const auto& b : db->Blocks()) {
+      samples += b.num_samples;
+      std::string bdir = fileutil::JoinPath(dir, b.ulid);
+      total += fileutil::DirSize(bdir);
+      chunk_bytes += fileutil::DirSize(fileutil::JoinPath(bdir, "chunks"));
+    }
+    bps = static_cast<double>(total) / samples;
+    chunk_bps = static_cast<double>(chunk_bytes) / samples;
+    (void)db->Close();
+    db.reset();
+    (void)fileutil::RemoveAll(dir);
+    state.ResumeTiming();
+  }
+  state.counters["bytes_per_sample"] = bps;
+  state.counters["chunk_bytes_per_sample"] = chunk_bps;
+}
+BENCHMARK(BM_Block_BytesPerSample)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+// Heap growth per active series: 8 labels, one open chunk with a few
+// samples.
+void BM_Head_HeapPerSeries(benchmark::State& state) {
+  double per = 0;
+  for (auto _ : state) {
+    const int n = 20000;
+    std::vector<Labels> labels;
+    for (int i = 0; i < n; ++i) labels.push_back(SeriesLabels(i + 1000000));
+    struct mallinfo2 before = mallinfo2();
+    auto h = std::make_unique<Head>();
+    std::vector<storage::SeriesRef> refs(n, 0);
+    for (int s = 0; s < 4; ++s) {
+      auto app = h->NewAppender();
+      for (int i = 0; i < n; ++i) {
+        refs[i] = *app->Append(refs[i], labels[i], s * kInterval, s * 1.5);
+      }
+      (void)app->Commit();
+    }
+    labels.clear();
+    labels.shrink_to_fit();
+    struct mallinfo2 after = mallinfo2();
+    per = (static_cast<double>(after.uordblks) - before.uordblks) / n;
+    benchmark::DoNotOptimize(h.get());
+  }
+  state.counters["heap_bytes_per_series"] = per;
+}
+BENCHMARK(BM_Head_HeapPerSeries)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace vigil::tsdb
