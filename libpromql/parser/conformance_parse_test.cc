@@ -148,6 +148,10 @@ TEST(ConformanceParseTest, ParsesEveryEvalQuery) {
     }
     const std::string printed2 = Format(**again);
     EXPECT_EQ(printed, printed2) << q.file << ":" << q.line << ": " << q.query;
+    // The multi-line form reads back to the same expression.
+    auto pretty = ParseExpr(Pretty(**e));
+    EXPECT_TRUE(pretty.ok() && Format(**pretty) == printed)
+        << q.file << ":" << q.line << ": " << Pretty(**e);
     if (printed == printed2) ++roundtrip_ok;
   }
   std::cout << "PromQL conformance queries: " << parsed << " of "

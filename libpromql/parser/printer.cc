@@ -1,6 +1,7 @@
 #include "libpromql/parser/printer.h"
 
 #include <algorithm>
+#include <memory>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -280,8 +281,110 @@ void Print(const Expr& e, std::string* out) {
   }
 }
 
+constexpr size_t kMaxCharactersPerLine = 100;
+
+std::string Indent(int level) { return std::string(2 * level, ' '); }
+
+bool NeedsSplit(const Expr& e) {
+  return ToString(e).size() > kMaxCharactersPerLine;
+}
+
+std::string PrettyAt(const Expr& e, int level);
+
+std::string AggregateOpWithGrouping(const AggregateExpr& a) {
+  std::string s(AggregateOpString(a.op));
+  if (a.without) {
+    absl::StrAppend(&s, " without (", JoinLabels(a.grouping), ") ");
+  } else if (!a.grouping.empty()) {
+    absl::StrAppend(&s, " by (", JoinLabels(a.grouping), ") ");
+  }
+  return s;
+}
+
+// The " on (..) group_left (..) fill (..)" part of a binary expression.
+std::string MatchingString(const BinaryExpr& b) {
+  auto copy = std::make_unique<BinaryExpr>();
+  auto l = std::make_unique<NumberLiteral>();
+  auto r = std::make_unique<NumberLiteral>();
+  copy->op = b.op;
+  copy->matching = b.matching;
+  copy->lhs = std::move(l);
+  copy->rhs = std::move(r);
+  // "0 <op>[ bool]<matching> 0": cut the operands and the operator off.
+  std::string s = ToString(*copy);
+  s = s.substr(2 + BinaryOpString(b.op).size());
+  s.resize(s.size() - 2);
+  return s;
+}
+
+std::string PrettyAt(const Expr& e, int level) {
+  switch (e.kind) {
+    case NodeKind::kAggregate: {
+      const auto& a = e.As<AggregateExpr>();
+      if (!NeedsSplit(e)) return Indent(level) + ToString(e);
+      std::string s = Indent(level) + AggregateOpWithGrouping(a) + "(\n";
+      if (a.param != nullptr) {
+        absl::StrAppend(&s, PrettyAt(*a.param, level + 1), ",\n");
+      }
+      absl::StrAppend(&s, PrettyAt(*a.expr, level + 1), "\n", Indent(level),
+                      ")");
+      return s;
+    }
+    case NodeKind::kBinary: {
+      const auto& b = e.As<BinaryExpr>();
+      if (!NeedsSplit(e)) return Indent(level) + ToString(e);
+      return absl::StrCat(PrettyAt(*b.lhs, level + 1), "\n", Indent(level),
+                          BinaryOpString(b.op), b.return_bool ? " bool" : "",
+                          MatchingString(b), "\n",
+                          PrettyAt(*b.rhs, level + 1));
+    }
+    case NodeKind::kCall: {
+      const auto& c = e.As<Call>();
+      if (!NeedsSplit(e)) return Indent(level) + ToString(e);
+      std::string s = absl::StrCat(Indent(level), c.func->name, "(\n");
+      for (size_t i = 0; i < c.args.size(); ++i) {
+        if (i > 0) s.append(",\n");
+        s.append(PrettyAt(*c.args[i], level + 1));
+      }
+      absl::StrAppend(&s, "\n", Indent(level), ")");
+      return s;
+    }
+    case NodeKind::kParen: {
+      if (!NeedsSplit(e)) return Indent(level) + ToString(e);
+      return absl::StrCat(Indent(level), "(\n",
+                          PrettyAt(*e.As<ParenExpr>().expr, level + 1), "\n",
+                          Indent(level), ")");
+    }
+    case NodeKind::kStepInvariant:
+      return PrettyAt(*e.As<StepInvariantExpr>().expr, level);
+    case NodeKind::kSubquery: {
+      // As Prometheus: no indent when it fits on one line.
+      if (!NeedsSplit(e)) return ToString(e);
+      const auto& s = e.As<SubqueryExpr>();
+      const std::string whole = ToString(e);
+      const std::string inner = ToString(*s.expr);
+      return PrettyAt(*s.expr, level) + whole.substr(inner.size());
+    }
+    case NodeKind::kUnary: {
+      const auto& u = e.As<UnaryExpr>();
+      std::string child = PrettyAt(*u.expr, level);
+      const size_t first = child.find_first_not_of(" \t\n");
+      child = first == std::string::npos ? "" : child.substr(first);
+      while (!child.empty() && (child.back() == ' ' || child.back() == '\n')) {
+        child.pop_back();
+      }
+      return absl::StrCat(Indent(level), u.op == UnaryOp::kMinus ? "-" : "+",
+                          child);
+    }
+    default:
+      return Indent(level) + ToString(e);
+  }
+}
+
 }  // namespace
 
 std::string Format(const Expr& e) { return ToString(e); }
+
+std::string Pretty(const Expr& e) { return PrettyAt(e, 0); }
 
 }  // namespace vigil::promql::parser

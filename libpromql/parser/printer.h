@@ -18,6 +18,15 @@ namespace vigil::promql::parser {
 
 std::string Format(const Expr& e);
 
+// Prometheus's Prettify (Expr.Pretty(0)), which /api/v1/format_query
+// returns: Format(e) when it fits in 100 characters, else the expression
+// split over lines, two spaces of indent per level:
+//
+//   sum by (job) (
+//     rate(http_requests_total{...}[5m])
+//   )
+std::string Pretty(const Expr& e);
+
 }  // namespace vigil::promql::parser
 
 #endif  // VIGIL_LIBPROMQL_PARSER_PRINTER_H_

@@ -244,10 +244,42 @@ TEST(PrinterTest, RoundTripOfRandomExpressions) {
                             << again.status();
     EXPECT_EQ(Format(**again), once) << q;
     EXPECT_EQ(Format(*Clone(**e)), once) << q;
+    auto pretty = ParseExpr(Pretty(**e));
+    ASSERT_TRUE(pretty.ok()) << Pretty(**e);
+    EXPECT_EQ(Format(**pretty), once) << Pretty(**e);
   }
   // The generator produces a fair share of valid queries.
   EXPECT_GT(parsed, 6000);
   std::cout << parsed << " of 30000 random expressions parsed and round-tripped\n";
+}
+
+TEST(PrinterTest, PrettyKeepsShortQueriesOnOneLine) {
+  auto e = ParseExpr("sum by (job) (rate(x[5m]))");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(Pretty(**e), "sum by (job) (rate(x[5m]))");
+}
+
+TEST(PrinterTest, PrettySplitsLongQueries) {
+  auto e = ParseExpr(
+      "sum by (job) (rate(http_requests_total{job=\"apiserver\", "
+      "handler=\"/api/v1/query_range\", code=~\"5..\"}[5m])) / on (job) "
+      "group_left sum by (job) (rate(http_requests_total{job=\"apiserver\"}"
+      "[5m]))");
+  ASSERT_TRUE(e.ok()) << e.status();
+  // The binary operator is split at level 0: operands one level deeper,
+  // operator and matching on their own line; the left operand splits again
+  // because it is longer than 100 characters, rate(...) fits.
+  EXPECT_EQ(Pretty(**e),
+            "  sum by (job) (\n"
+            "    rate(http_requests_total{code=~\"5..\",handler=\"/api/v1/"
+            "query_range\",job=\"apiserver\"}[5m])\n"
+            "  )\n"
+            "/ on (job) group_left ()\n"
+            "  sum by (job) (rate(http_requests_total{job=\"apiserver\"}[5m]))");
+  // Pretty output parses back to the same expression.
+  auto again = ParseExpr(Pretty(**e));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(Format(**again), Format(**e));
 }
 
 TEST(PrinterTest, StepInvariantPrintsItsChild) {
