@@ -30,7 +30,10 @@ bazel_rc=${PIPESTATUS[0]}
 
 # Conformance figures printed by the runners, repeated here for the record.
 for f in bazel-testlogs/libpromql/promqltest/conformance_test/test.log; do
-  [ -f "$f" ] && grep -E '^CONFORMANCE' "$f" || true
+  if [ -f "$f" ]; then
+    echo "PromQL conformance (Prometheus v3.14 scripts):"
+    grep -E '^(TOTAL|EXTRA CHECKS)|Skipped|is absent' "$f" | sed 's/^/  /' || true
+  fi
 done
 
 # Per-target verdicts from the summary lines: "//pkg:target  (cached) PASSED in 0.1s".
