@@ -159,6 +159,9 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
   im.engine = std::make_unique<promql::Engine>(eo);
 
   const std::string prefix = flags_.route_prefix == "/" ? "" : flags_.route_prefix;
+  // Remote-write senders and Grafana keep connections open; cpp-httplib
+  // holds a thread per open connection, so give it enough of them.
+  im.http.new_task_queue = [] { return new httplib::ThreadPool(64); };
 
   // Answer 503 for everything but health and metrics until ready.
   im.metrics->Register(&im.http, prefix + "/metrics",
