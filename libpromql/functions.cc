@@ -543,10 +543,15 @@ absl::StatusOr<EVal> Evaluator::EvalLabelJoin(const parser::Call& call) {
   }
   VIGIL_ASSIGN_OR_RETURN(EVal v, Eval(*call.args[0]));
   for (ESeries& s : v.m) {
-    std::vector<absl::string_view> vals;
-    for (const std::string& l : srcs) vals.push_back(s.metric.Get(l));
+    // (Joined by hand: absent labels are empty views with no data.)
+    std::string joined;
+    for (size_t i = 0; i < srcs.size(); ++i) {
+      if (i > 0) joined += sep;
+      absl::string_view v = s.metric.Get(srcs[i]);
+      if (!v.empty()) joined.append(v.data(), v.size());
+    }
     model::LabelsBuilder b(s.metric);
-    b.Set(dst, absl::StrJoin(vals, sep));
+    b.Set(dst, joined);
     s.metric = b.Build();
     if (dst == model::kMetricName) s.drop_name = false;
   }
