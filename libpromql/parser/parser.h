@@ -6,7 +6,12 @@
 //
 // Errors are InvalidArgument whose message is Prometheus's text, prefixed
 // with the position: `1:14: parse error: unexpected "}" in ...`. Lines and
-// columns are 1-based, columns count bytes.
+// columns are 1-based, columns count bytes. Only the first error is
+// reported, as Prometheus's ParseErrors.Error() does.
+//
+// Unlike Prometheus, nesting is bounded (tree depth 1000, nested
+// parentheses/calls/signs 256) so that no input can exhaust the stack;
+// beyond it the error is `expression nesting too deep: ...`.
 //
 // Thread safety: the functions are reentrant; no shared state.
 
