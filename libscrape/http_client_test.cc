@@ -26,10 +26,11 @@ void WriteFile(const std::string& path, const std::string& content) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
 }
 
-ScrapeRequest Req(const TestServer& s, const std::string& path) {
+ScrapeRequest Req(const TestServer& s, const std::string& path,
+                  absl::Duration timeout = absl::Milliseconds(2500)) {
   ScrapeRequest r;
   r.url = s.Url(path);
-  r.timeout = absl::Milliseconds(2500);
+  r.timeout = timeout;
   r.accept = textparse::AcceptHeader(textparse::DefaultScrapeProtocols());
   return r;
 }
@@ -182,29 +183,29 @@ TEST_F(TlsTest, VerifiesWithCaFileAndServerName) {
   ScrapeResponse resp;
 
   auto no_ca = HttpScraper::Create({});
-  absl::Status st = (*no_ca)->Scrape(Req(*srv, "/metrics"), &resp);
+  absl::Status st = (*no_ca)->Scrape(Req(*srv, "/metrics", absl::Seconds(20)), &resp);
   EXPECT_EQ(st.code(), absl::StatusCode::kUnavailable) << st;
 
   HttpClientConfig cfg;
   cfg.tls_config.ca_file = dir_ + "/ca.crt";
   auto h = HttpScraper::Create(cfg);
-  st = (*h)->Scrape(Req(*srv, "/metrics"), &resp);
+  st = (*h)->Scrape(Req(*srv, "/metrics", absl::Seconds(20)), &resp);
   ASSERT_TRUE(st.ok()) << st;
   EXPECT_EQ(resp.body, "tls 1\n");
 
   // Connecting to 127.0.0.1 but verifying the name example.test.
   cfg.tls_config.server_name = "example.test";
   h = HttpScraper::Create(cfg);
-  st = (*h)->Scrape(Req(*srv, "/metrics"), &resp);
+  st = (*h)->Scrape(Req(*srv, "/metrics", absl::Seconds(20)), &resp);
   ASSERT_TRUE(st.ok()) << st;
   cfg.tls_config.server_name = "other.test";
   h = HttpScraper::Create(cfg);
-  EXPECT_FALSE((*h)->Scrape(Req(*srv, "/metrics"), &resp).ok());
+  EXPECT_FALSE((*h)->Scrape(Req(*srv, "/metrics", absl::Seconds(20)), &resp).ok());
 
   HttpClientConfig insecure;
   insecure.tls_config.insecure_skip_verify = true;
   h = HttpScraper::Create(insecure);
-  EXPECT_TRUE((*h)->Scrape(Req(*srv, "/metrics"), &resp).ok());
+  EXPECT_TRUE((*h)->Scrape(Req(*srv, "/metrics", absl::Seconds(20)), &resp).ok());
 
   HttpClientConfig bad;
   bad.tls_config.ca_file = dir_ + "/absent.crt";

@@ -235,7 +235,7 @@ absl::StatusOr<ScrapeConfig> ParseScrapeConfigImpl(const YAML::Node& n,
   YAML::Node http_unused;
   for (auto it = n.begin(); it != n.end(); ++it) {
     const std::string key = it->first.Scalar();
-    const YAML::Node& v = it->second;
+    const YAML::Node v = it->second;  // a copy: `it->` is a temporary
     if (key == "static_configs" || absl::EndsWith(key, "_sd_configs")) {
       c.sd_configs.emplace_back(key, v);
       continue;
