@@ -91,6 +91,21 @@ class BitReader {
     return true;
   }
 
+  // The next 4 bits into *out without consuming them; false when fewer
+  // are buffered (then use ReadBit).
+  bool Peek4(uint64_t* out) const {
+    if (valid_ < 4) return false;
+    *out = (buf_ >> (valid_ - 4)) & 0xf;
+    return true;
+  }
+  bool Peek2(uint64_t* out) const {
+    if (valid_ < 2) return false;
+    *out = (buf_ >> (valid_ - 2)) & 0x3;
+    return true;
+  }
+  // Consumes n bits seen through Peek4 or Peek2.
+  void Skip(int n) { valid_ -= n; }
+
   bool ReadByte(uint8_t* out) {
     uint64_t v;
     if (!ReadBits(8, &v)) return false;

@@ -195,35 +195,43 @@ bool XorIterator::Next() {
     t_delta_ = u;
     t_ += static_cast<int64_t>(t_delta_);
   } else {
-    int d = 0;
-    for (int i = 0; i < 4; ++i) {
-      bool bit;
-      if (!r_.ReadBit(&bit)) return Fail();
-      d <<= 1;
-      if (!bit) break;
-      d |= 1;
-    }
-    int sz = 0;
-    int64_t dod = 0;
-    switch (d) {
-      case 0b0:
-        break;
-      case 0b10:
+    // Control bits: 0 | 10 | 110 | 1110 | 1111, then 0/14/17/20/64 bits.
+    uint64_t top;
+    int sz;
+    if (r_.Peek4(&top)) {
+      if (top < 0b1000) {
+        r_.Skip(1);
+        sz = 0;
+      } else if (top < 0b1100) {
+        r_.Skip(2);
         sz = 14;
-        break;
-      case 0b110:
+      } else if (top < 0b1110) {
+        r_.Skip(3);
         sz = 17;
-        break;
-      case 0b1110:
+      } else if (top == 0b1110) {
+        r_.Skip(4);
         sz = 20;
-        break;
-      default: {  // 0b1111
-        uint64_t bits;
-        if (!r_.ReadBits(64, &bits)) return Fail();
-        dod = static_cast<int64_t>(bits);
+      } else {
+        r_.Skip(4);
+        sz = 64;
       }
+    } else {
+      int d = 0;
+      for (int i = 0; i < 4; ++i) {
+        bool bit;
+        if (!r_.ReadBit(&bit)) return Fail();
+        d <<= 1;
+        if (!bit) break;
+        d |= 1;
+      }
+      sz = d == 0 ? 0 : d == 0b10 ? 14 : d == 0b110 ? 17 : d == 0b1110 ? 20 : 64;
     }
-    if (sz != 0) {
+    int64_t dod = 0;
+    if (sz == 64) {
+      uint64_t bits;
+      if (!r_.ReadBits(64, &bits)) return Fail();
+      dod = static_cast<int64_t>(bits);
+    } else if (sz != 0) {
       uint64_t bits;
       if (!r_.ReadBits(sz, &bits)) return Fail();
       if (bits > (uint64_t{1} << (sz - 1))) bits -= uint64_t{1} << sz;
@@ -232,14 +240,26 @@ bool XorIterator::Next() {
     t_delta_ = static_cast<uint64_t>(static_cast<int64_t>(t_delta_) + dod);
     t_ += static_cast<int64_t>(t_delta_);
   }
-  // Value.
-  bool bit;
-  if (!r_.ReadBit(&bit)) return Fail();
-  if (bit) {
+  // Value: 0 (same) | 10 (reuse window) | 11 lead(5) sig(6).
+  int ctl2;  // 0: same value, 2: reuse window, 3: new window
+  uint64_t top2;
+  if (r_.Peek2(&top2)) {
+    ctl2 = top2 < 2 ? 0 : static_cast<int>(top2);
+    r_.Skip(ctl2 == 0 ? 1 : 2);
+  } else {
+    bool bit;
     if (!r_.ReadBit(&bit)) return Fail();
+    ctl2 = 0;
     if (bit) {
-      uint64_t lead, sig;
-      if (!r_.ReadBits(5, &lead) || !r_.ReadBits(6, &sig)) return Fail();
+      if (!r_.ReadBit(&bit)) return Fail();
+      ctl2 = bit ? 3 : 2;
+    }
+  }
+  if (ctl2 != 0) {
+    if (ctl2 == 3) {
+      uint64_t ctl;
+      if (!r_.ReadBits(11, &ctl)) return Fail();
+      uint64_t lead = ctl >> 6, sig = ctl & 63;
       if (sig == 0) sig = 64;
       if (lead + sig > 64) return Fail();
       window_set_ = true;

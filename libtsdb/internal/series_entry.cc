@@ -18,6 +18,20 @@ class ChunksIterator final : public storage::SampleIterator {
 
   bool Next() override {
     if (done_) return false;
+    if (clean_) {
+      // Whole chunk inside the range, nothing deleted, after last_t_.
+      if (it_.Next()) {
+        last_t_ = it_.t();
+        have_last_ = true;
+        return true;
+      }
+      if (!it_.status().ok()) {
+        status_ = it_.status();
+        return Finish();
+      }
+      in_chunk_ = false;
+      clean_ = false;
+    }
     for (;;) {
       if (!in_chunk_ && !OpenNext(mint_)) return Finish();
       if (!it_.Next()) {
@@ -41,6 +55,7 @@ class ChunksIterator final : public storage::SampleIterator {
   bool Seek(int64_t t) override {
     if (done_) return false;
     if (have_last_ && last_t_ >= t) return true;
+    clean_ = false;
     if (t < mint_) t = mint_;
     // Skip whole chunks ending before t.
     if (in_chunk_ && chunks_[pos_ - 1].maxt < t) in_chunk_ = false;
@@ -81,6 +96,8 @@ class ChunksIterator final : public storage::SampleIterator {
       if (!deleted_.empty() && FullyDeleted(deleted_, c.mint, c.maxt)) continue;
       it_.Reset(c.bytes);
       in_chunk_ = true;
+      clean_ = c.mint >= mint_ && c.maxt <= maxt_ && deleted_.empty() &&
+               (!have_last_ || c.mint > last_t_);
       return true;
     }
     return false;
@@ -96,6 +113,7 @@ class ChunksIterator final : public storage::SampleIterator {
   int64_t mint_, maxt_;
   size_t pos_ = 0;
   bool in_chunk_ = false;
+  bool clean_ = false;  // current chunk needs no per-sample filtering
   bool done_ = false;
   bool have_last_ = false;
   int64_t last_t_ = 0;
