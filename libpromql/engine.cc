@@ -145,6 +145,10 @@ absl::StatusOr<QueryResult> Engine::Run(storage::Queryable* storage,
         parser::ResolveDurations(expr.get(), step, end - start));
   }
   const bool range = step > 0;
+  if (range && (end - start) / step + 1 > options_.max_samples) {
+    // Even one scalar over that many steps would exceed the limit.
+    return absl::ResourceExhaustedError(internal::kTooManySamples);
+  }
   const parser::ValueType type = expr->type();
   if (range && type != parser::ValueType::kScalar &&
       type != parser::ValueType::kVector) {

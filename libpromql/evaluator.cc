@@ -251,7 +251,16 @@ absl::StatusOr<EVal> Evaluator::EvalVectorSelector(
         int64_t ref = ts - off;
         advance_to(ref);
         double v;
-        if (value_at(ref, &v)) s.points.push_back(FPoint{ts, v});
+        if (value_at(ref, &v)) {
+          s.points.push_back(FPoint{ts, v});
+          // Keep a long series from outgrowing the limit before it is
+          // accounted below.
+          if ((s.points.size() & 1023) == 0 &&
+              ctx_->current_samples + static_cast<int64_t>(s.points.size()) >
+                  ctx_->max_samples) {
+            return absl::ResourceExhaustedError(kTooManySamples);
+          }
+        }
       }
     }
     VIGIL_RETURN_IF_ERROR(it->status());
@@ -286,6 +295,11 @@ absl::StatusOr<EVal> Evaluator::EvalSubqueryInner(
     EVal empty;
     empty.type = ValueType::kMatrix;
     return empty;
+  }
+  // Any value over more steps than the sample limit would exceed it; refuse
+  // before walking (or allocating) that many steps.
+  if ((new_end - new_start) / step + 1 > ctx_->max_samples) {
+    return absl::ResourceExhaustedError(kTooManySamples);
   }
   Evaluator sub(ctx_, new_start, new_end, step);
   VIGIL_ASSIGN_OR_RETURN(EVal inner, sub.Eval(*sq.expr));

@@ -444,6 +444,14 @@ FileResult Runner::Run(const Script& script) {
         o.line = ev.line;
         o.expr = ev.expr;
         std::string skip;
+        {
+          parser::ParseOptions plain;
+          plain.enable_experimental_functions = false;
+          plain.enable_duration_expressions = false;
+          plain.enable_extended_range_selectors = false;
+          plain.enable_binop_fill_modifiers = false;
+          o.core = parser::ParseExpr(ev.expr, plain).ok() && !start_timestamps;
+        }
         if (ev.expected_has_histogram) {
           skip = "expects native histogram results";
         } else if (start_timestamps) {
@@ -456,6 +464,10 @@ FileResult Runner::Run(const Script& script) {
           }
         }
         if (!skip.empty()) {
+          if (!start_timestamps) {
+            o.native_histogram = true;
+            o.core = false;
+          }
           o.kind = Kind::kSkipped;
           o.message = skip;
           result.skipped++;

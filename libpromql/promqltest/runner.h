@@ -34,6 +34,11 @@ struct EvalOutcome {
   int line = 0;
   std::string expr;
   std::string message;  // why it failed or was skipped
+  // Core eval: float data only and the query parses with every
+  // experimental parser feature off (the README's "core" class).
+  bool core = false;
+  // Touches native histograms (expected output or selected series).
+  bool native_histogram = false;
 };
 
 struct FileResult {
