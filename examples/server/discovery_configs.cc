@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "libsd/file/file.h"
 #include "libsd/http/http.h"
+#include "libsd/kubernetes/kubernetes.h"
 #include "libsd/static/static.h"
 
 namespace vigil::server {
@@ -20,7 +21,8 @@ BuildDiscoverers(const std::vector<std::pair<std::string, YAML::Node>>& sections
       out.push_back(*c);
       continue;
     }
-    if (key != "file_sd_configs" && key != "http_sd_configs") {
+    if (key != "file_sd_configs" && key != "http_sd_configs" &&
+        key != "kubernetes_sd_configs") {
       if (warnings != nullptr) {
         warnings->push_back(absl::StrCat("job \"", job, "\": ", key,
                                          " is not supported by Vigil yet; skipped"));
@@ -36,6 +38,11 @@ BuildDiscoverers(const std::vector<std::pair<std::string, YAML::Node>>& sections
       if (key == "file_sd_configs") {
         absl::StatusOr<std::shared_ptr<sd::FileSDConfig>> c =
             sd::ParseFileSDConfig(item, source, base_dir);
+        if (!c.ok()) return c.status();
+        out.push_back(*c);
+      } else if (key == "kubernetes_sd_configs") {
+        absl::StatusOr<std::shared_ptr<sd::KubernetesSDConfig>> c =
+            sd::ParseKubernetesSDConfig(item, source);
         if (!c.ok()) return c.status();
         out.push_back(*c);
       } else {

@@ -19,16 +19,17 @@ scrape_configs:
   - job_name: mixed
     static_configs: [{targets: ["s1:80"]}]
     file_sd_configs: [{files: [targets.json], refresh_interval: 1s}]
-    kubernetes_sd_configs: [{role: pod}]
+    kubernetes_sd_configs: [{role: pod, api_server: "http://127.0.0.1:1"}]
+    consul_sd_configs: [{server: "localhost:8500"}]
 )", dir + "/p.yml");
   ASSERT_TRUE(cfg.ok()) << cfg.status();
   std::vector<std::string> warnings;
   auto d = BuildDiscoverers(cfg->scrape_configs[0].sd_configs, "mixed", cfg->path,
                             dir + "/", &warnings);
   ASSERT_TRUE(d.ok()) << d.status();
-  EXPECT_EQ(d->size(), 2u);
+  EXPECT_EQ(d->size(), 3u);
   ASSERT_EQ(warnings.size(), 1u);
-  EXPECT_NE(warnings[0].find("kubernetes_sd_configs"), std::string::npos);
+  EXPECT_NE(warnings[0].find("consul_sd_configs"), std::string::npos);
 
   // Through libsd's manager: both providers' targets arrive for the job.
   absl::Mutex mu;
@@ -50,6 +51,9 @@ scrape_configs:
 TEST(DiscoveryConfigsTest, BadSectionIsAnError) {
   YAML::Node n = YAML::Load("[{url: 'ftp://x'}]");
   auto d = BuildDiscoverers({{"http_sd_configs", n}}, "j", "p.yml", "", nullptr);
+  EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
+  YAML::Node k = YAML::Load("[{role: nonsense}]");
+  d = BuildDiscoverers({{"kubernetes_sd_configs", k}}, "j", "p.yml", "", nullptr);
   EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
 }
 

@@ -124,7 +124,7 @@ absl::StatusOr<std::string> FormatPromQL(absl::string_view query) {
   absl::StatusOr<std::unique_ptr<promql::parser::Expr>> e =
       promql::parser::ParseExpr(query);
   if (!e.ok()) return e.status();
-  return promql::parser::Format(**e);
+  return promql::parser::Pretty(**e);
 }
 
 }  // namespace vigil::server

@@ -29,7 +29,8 @@ QueryFunc MakeEngineQueryFunc(promql::Engine* engine,
 // promql::parser::ParseMetricSelector.
 SelectorParser MakeSelectorParser();
 
-// Parses and prints a query canonically, as /api/v1/format_query answers.
+// Parses and prints a query prettified (Prometheus's Expr.Pretty(0)), as
+// /api/v1/format_query answers.
 absl::StatusOr<std::string> FormatPromQL(absl::string_view query);
 
 // The `stats` JSON object of a query result.
