@@ -119,10 +119,44 @@ TEST_F(EngineTest, MaxSamplesLimit) {
   EXPECT_EQ(r.status().message(),
             "query processing would load too many samples into memory in "
             "query execution");
+  // Step grids larger than the limit are refused before they are walked.
+  r = engine.InstantQuery(&storage_, "max_over_time(x_total[1d:1ms])", 3600000);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
+  r = engine.RangeQuery(&storage_, "1", 0, 3600000, 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
   // A query whose windows stay small passes the same limit.
   r = engine.InstantQuery(&storage_, "sum(rate(x_total[5m]))", 3600000);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_LE(r->stats.peak_samples, 1000);
+}
+
+TEST_F(EngineTest, StaleMarkerEndsSeriesAndWindowsAreLeftOpen) {
+  Labels l = Labels::FromPairs({{"__name__", "g"}});
+  Add(l, 0, 1);
+  Add(l, 60000, model::StaleNaN());
+  Add(l, 120000, 3);
+  Engine engine(EngineOptions{});
+  auto r = engine.InstantQuery(&storage_, "g", 90000);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(std::get<Vector>(r->value).empty());
+  // (60s, 120s] holds only the 120s sample; the stale marker is dropped.
+  r = engine.InstantQuery(&storage_, "count_over_time(g[1m])", 120000);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(std::get<Vector>(r->value).size(), 1u);
+  EXPECT_EQ(std::get<Vector>(r->value)[0].v, 1);
+  // (-60s, 0] includes the sample at 0; (0, 60s] does not.
+  r = engine.InstantQuery(&storage_, "count_over_time(g[1m])", 0);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(std::get<Vector>(r->value).size(), 1u);
+}
+
+TEST_F(EngineTest, NativeHistogramFunctionsAreUnimplemented) {
+  Engine engine(EngineOptions{});
+  auto r = engine.InstantQuery(&storage_, "histogram_count(x)", 0);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnimplemented);
 }
 
 TEST_F(EngineTest, Cancellation) {
