@@ -615,6 +615,8 @@ double BucketFraction(double lower, double upper,
                       std::vector<kernels::Bucket>* bp) {
   std::vector<kernels::Bucket>& b = *bp;
   std::stable_sort(b.begin(), b.end(), [](const auto& x, const auto& y) {
+    if (std::isnan(x.upper_bound)) return false;
+    if (std::isnan(y.upper_bound)) return true;
     return x.upper_bound < y.upper_bound;
   });
   if (b.empty() || !std::isinf(b.back().upper_bound) || b.back().upper_bound < 0) {
@@ -677,7 +679,7 @@ double BucketFraction(double lower, double upper,
 }  // namespace
 
 // OpenMetrics float text: Go's 'g' shortest form, ".0" added to integers.
-std::string FormatOpenMetricsFloat(double v) {
+static std::string FormatOpenMetricsFloat(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   char buf[64];

@@ -408,6 +408,9 @@ BucketQuantileResult BucketQuantile(double q, std::vector<Bucket>* bp) {
   }
   if (b.empty()) return r;
   std::stable_sort(b.begin(), b.end(), [](const Bucket& x, const Bucket& y) {
+    // NaN bounds (le="NaN") sort last, keeping the order strict and weak.
+    if (std::isnan(x.upper_bound)) return false;
+    if (std::isnan(y.upper_bound)) return true;
     return x.upper_bound < y.upper_bound;
   });
   if (!std::isinf(b.back().upper_bound) || b.back().upper_bound < 0) return r;

@@ -126,6 +126,13 @@ TEST(KernelsTest, BucketQuantileForcesMonotonicity) {
   EXPECT_DOUBLE_EQ(r.value, 0.5);
 }
 
+TEST(KernelsTest, BucketQuantileToleratesNaNBounds) {
+  std::vector<Bucket> b = {{NAN, 3}, {1, 5}, {INFINITY, 10}, {NAN, 1}};
+  BucketQuantileResult r = BucketQuantile(0.5, &b);
+  // The +Inf bucket is not last once NaN bounds sort after it: NaN.
+  EXPECT_TRUE(std::isnan(r.value));
+}
+
 TEST(KernelsTest, DoubleExponentialSmoothing) {
   auto p = Series(0, 1000, {1, 2, 3, 4});
   // A straight line is reproduced exactly.
