@@ -41,7 +41,8 @@ std::string ConfigFingerprint(const ScrapeConfig& c) {
                   c.sample_limit, "/", c.label_limit, "/",
                   c.label_name_length_limit, "/", c.label_value_length_limit,
                   "/", c.target_limit, "/", c.keep_dropped_targets, "\x1f",
-                  c.metric_name_validation_scheme, "\x1f");
+                  c.metric_name_validation_scheme, "\x1f",
+                  c.extra_scrape_metrics, "\x1f");
   const HttpClientConfig& h = c.http;
   if (h.basic_auth) {
     absl::StrAppend(&f, "ba:", h.basic_auth->username, ":",

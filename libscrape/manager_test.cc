@@ -181,6 +181,42 @@ TEST_F(ManagerTest, ReloadRestartsChangedJobsOnly) {
   EXPECT_EQ(m.ApplyConfig({}).code(), absl::StatusCode::kFailedPrecondition);
 }
 
+// Many targets share the scheduler's few workers: every one gets scraped
+// within an interval or two, none needs a thread of its own.
+TEST_F(ManagerTest, ManyTargetsOnFewWorkers) {
+  constexpr int kTargets = 300;
+  ManagerOptions opts;
+  opts.workers = 3;
+  Manager m(&storage_, opts);
+  ASSERT_TRUE(m.ApplyConfig({Config("job_name: many\nscrape_interval: 1s\n"
+                                    "scrape_timeout: 900ms\n"
+                                    "relabel_configs:\n"
+                                    "  - source_labels: [id]\n"
+                                    "    target_label: __param_id\n")})
+                  .ok());
+  sd::TargetGroup g;
+  g.source = "many";
+  for (int i = 0; i < kTargets; ++i) {
+    g.targets.push_back(model::Labels::FromPairs(
+        {{"__address__", addr_}, {"id", absl::StrCat(i)}}));
+  }
+  m.Sync({{"many", {g}}});
+  auto scraped = [&] {
+    auto q = storage_.NewQuerier(0, model::kMaxTimeMs);
+    auto set = (*q)->Select(false, nullptr, {model::Matcher::Equal("__name__", "up"),
+                                             model::Matcher::Equal("job", "many")});
+    int n = 0;
+    while (set->Next()) ++n;
+    return n;
+  };
+  ASSERT_TRUE(WaitFor([&] { return scraped() == kTargets; }, absl::Seconds(15)))
+      << scraped() << " of " << kTargets;
+  auto active = m.ActiveTargets()["many"];
+  ASSERT_EQ(active.size(), static_cast<size_t>(kTargets));
+  EXPECT_THAT(active[0].url, ::testing::HasSubstr("/metrics?id="));
+  m.Stop();
+}
+
 TEST(TargetUrlTest, ParamsAndParamLabels) {
   model::Labels l = model::Labels::FromPairs({{"__address__", "h:9"},
                                                {"__scheme__", "https"},

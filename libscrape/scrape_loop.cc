@@ -12,9 +12,18 @@
 namespace vigil::scrape {
 namespace {
 
-constexpr absl::string_view kReportNames[5] = {
-    "up", "scrape_duration_seconds", "scrape_samples_scraped",
-    "scrape_samples_post_metric_relabeling", "scrape_series_added"};
+// The five report series, then the three of `extra_scrape_metrics`.
+constexpr int kNumReport = 5;
+constexpr int kNumExtraReport = 8;
+constexpr absl::string_view kReportNames[kNumExtraReport] = {
+    "up",
+    "scrape_duration_seconds",
+    "scrape_samples_scraped",
+    "scrape_samples_post_metric_relabeling",
+    "scrape_series_added",
+    "scrape_timeout_seconds",
+    "scrape_sample_limit",
+    "scrape_body_size_bytes"};
 
 // Go's %.50s: at most 50 bytes (names here are mostly ASCII).
 absl::string_view Trunc50(absl::string_view s) { return s.substr(0, 50); }
@@ -59,7 +68,7 @@ ScrapeLoop::ScrapeLoop(model::Labels target_labels,
       scraper_(std::move(scraper)),
       appendable_(appendable),
       options_(std::move(options)) {
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < kNumExtraReport; ++i) {
     model::LabelsBuilder b(target_labels_);
     b.Set(model::kMetricName, kReportNames[i]);
     report_[i].labels = b.Build();
@@ -276,14 +285,19 @@ void ScrapeLoop::FinishIteration(storage::Appender* app, bool success,
 }
 
 void ScrapeLoop::AppendReport(storage::Appender* app, int64_t now_ms, bool up,
-                              absl::Duration duration,
-                              const ScrapeStats& stats) {
-  const double values[5] = {
-      up ? 1.0 : 0.0, absl::ToDoubleSeconds(duration),
+                              absl::Duration duration, const ScrapeStats& stats,
+                              int64_t body_bytes) {
+  const double values[kNumExtraReport] = {
+      up ? 1.0 : 0.0,
+      absl::ToDoubleSeconds(duration),
       static_cast<double>(stats.samples_scraped),
       static_cast<double>(stats.samples_post_relabel),
-      static_cast<double>(stats.series_added)};
-  for (int i = 0; i < 5; ++i) {
+      static_cast<double>(stats.series_added),
+      absl::ToDoubleSeconds(options_.timeout),
+      static_cast<double>(options_.sample_limit),
+      static_cast<double>(body_bytes)};
+  const int n = options_.extra_scrape_metrics ? kNumExtraReport : kNumReport;
+  for (int i = 0; i < n; ++i) {
     absl::StatusOr<storage::SeriesRef> r =
         app->Append(report_[i].ref, report_[i].labels, now_ms, values[i]);
     if (r.ok()) report_[i].ref = *r;
@@ -322,7 +336,13 @@ absl::Status ScrapeLoop::ScrapeAndReport(int64_t now_ms, ScrapeStats* out) {
     }
   }
   FinishIteration(app.get(), st.ok(), now_ms, &stats);
-  AppendReport(app.get(), now_ms, st.ok(), duration, stats);
+  // Prometheus reports -1 bytes when the body limit cut the scrape.
+  const int64_t body_bytes =
+      st.code() == absl::StatusCode::kResourceExhausted &&
+              st.message() == "body size limit exceeded"
+          ? -1
+          : static_cast<int64_t>(resp_.body.size());
+  AppendReport(app.get(), now_ms, st.ok(), duration, stats, body_bytes);
   absl::Status commit = app->Commit();
   {
     absl::MutexLock l(&health_mu_);
@@ -349,8 +369,9 @@ absl::Status ScrapeLoop::EndOfRunStaleness(int64_t t_ms) {
     }
   }
   if (reported_) {
-    for (ReportSeries& r : report_) {
-      (void)app->Append(r.ref, r.labels, t_ms, stale);
+    const int n = options_.extra_scrape_metrics ? kNumExtraReport : kNumReport;
+    for (int i = 0; i < n; ++i) {
+      (void)app->Append(report_[i].ref, report_[i].labels, t_ms, stale);
     }
   }
   return app->Commit();

@@ -2,7 +2,9 @@
 // apply the target's labels and `metric_relabel_configs`, and append the
 // samples to storage, followed by the per-scrape report series `up`,
 // `scrape_duration_seconds`, `scrape_samples_scraped`,
-// `scrape_samples_post_metric_relabeling` and `scrape_series_added`.
+// `scrape_samples_post_metric_relabeling` and `scrape_series_added` (and,
+// with `extra_scrape_metrics`, `scrape_timeout_seconds`,
+// `scrape_sample_limit`, `scrape_body_size_bytes`).
 //
 // The loop keeps a cache from each series' raw exposition bytes to its
 // storage ref and final labels, so a series seen in the previous scrape is
@@ -81,6 +83,9 @@ struct ScrapeLoopOptions {
   std::vector<sd::RelabelConfig> metric_relabel_configs;
   // 3.x normalises le/quantile label values ("1" -> "1.0").
   bool normalize_le_quantile = true;
+  // Also report scrape_timeout_seconds, scrape_sample_limit and
+  // scrape_body_size_bytes (-1 when the body limit was exceeded).
+  bool extra_scrape_metrics = false;
 };
 
 enum class TargetHealthState { kUnknown, kUp, kDown };
@@ -158,7 +163,8 @@ class ScrapeLoop {
   void FinishIteration(storage::Appender* app, bool success, int64_t now_ms,
                        ScrapeStats* stats);
   void AppendReport(storage::Appender* app, int64_t now_ms, bool up,
-                    absl::Duration duration, const ScrapeStats& stats);
+                    absl::Duration duration, const ScrapeStats& stats,
+                    int64_t body_bytes);
 
   const model::Labels target_labels_;
   std::unique_ptr<TargetScraper> scraper_;
@@ -177,7 +183,7 @@ class ScrapeLoop {
     model::Labels labels;
     storage::SeriesRef ref = 0;
   };
-  ReportSeries report_[5];
+  ReportSeries report_[8];
   bool reported_ = false;
 
   mutable absl::Mutex health_mu_;

@@ -349,6 +349,31 @@ TEST_F(ScrapeLoopTest, OpenMetricsGzipped) {
   EXPECT_THAT(std::string(st.message()), HasSubstr("data does not end with # EOF"));
 }
 
+TEST_F(ScrapeLoopTest, ExtraScrapeMetricsAndBodySizeLimit) {
+  Serve("a{x=\"1\"} 1\nb 1\n");
+  ScrapeLoopOptions o;
+  o.extra_scrape_metrics = true;
+  o.sample_limit = 100;
+  o.timeout = absl::Seconds(2);
+  auto sc = NewHttpTargetScraper(srv_->Url("/metrics"), {},
+                                 textparse::DefaultScrapeProtocols(),
+                                 /*enable_compression=*/false,
+                                 /*body_size_limit=*/30);
+  ScrapeLoop loop(model::Labels::FromPairs({{"job", "j"}, {"instance", "i:1"}}),
+                  std::move(*sc), &storage_, o);
+  ASSERT_TRUE(loop.ScrapeAndReport(1000).ok());
+  Serve("a{x=\"1\"} 1\nb 1\nccccccccccccccccccccccc 1\n");  // > 30 bytes
+  absl::Status st = loop.ScrapeAndReport(2000);
+  EXPECT_EQ(st.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(st.message(), "body size limit exceeded");
+  auto d = Dump(storage_);
+  EXPECT_EQ(d[Report("scrape_body_size_bytes")], (Samples{{1000, 15}, {2000, -1}}));
+  EXPECT_EQ(d[Report("scrape_timeout_seconds")], (Samples{{1000, 2}, {2000, 2}}));
+  EXPECT_EQ(d[Report("scrape_sample_limit")], (Samples{{1000, 100}, {2000, 100}}));
+  EXPECT_EQ(d[kUp], (Samples{{1000, 1}, {2000, 0}}));
+  EXPECT_EQ(d[kB], (Samples{{1000, 1}, {2000, -999}}));
+}
+
 TEST_F(ScrapeLoopTest, InvalidNamesUnderLegacyValidation) {
   Serve("{\"my.metric\"} 1\n", "text/plain; version=1.0.0");
   auto utf8 = NewLoop();

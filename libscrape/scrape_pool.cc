@@ -58,6 +58,7 @@ ScrapeLoopOptions LoopOptionsFor(const ScrapeConfig& c) {
   o.legacy_name_validation = c.metric_name_validation_scheme == "legacy";
   o.fallback_protocol = c.fallback_scrape_protocol;
   o.metric_relabel_configs = c.metric_relabel_configs;
+  o.extra_scrape_metrics = c.extra_scrape_metrics;
   return o;
 }
 

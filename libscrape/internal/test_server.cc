@@ -46,6 +46,10 @@ std::unique_ptr<TestServer> TestServer::Start(const std::string& cert_file,
     ts->server_ = std::make_unique<httplib::Server>();
   }
   if (!ts->server_->is_valid()) return nullptr;
+  // httplib serves one keep-alive connection per pool thread; close after
+  // each response so hundreds of scrapers with idle connections do not
+  // starve the pool.
+  ts->server_->set_keep_alive_max_count(1);
   TestServer* self = ts.get();
   ts->server_->Get(".*", [self](const httplib::Request& req,
                                 httplib::Response& res) {
