@@ -139,7 +139,7 @@ absl::StatusOr<QueryResult> Engine::Run(storage::Queryable* storage,
   const absl::Time t0 = absl::Now();
   const absl::Time deadline = t0 + options_.timeout;
   VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<parser::Expr> expr,
-                         parser::ParseExpr(query));
+                         parser::ParseExpr(query, options_.parse_options));
   if (parser::NeedsDurationResolution(*expr)) {
     VIGIL_RETURN_IF_ERROR(
         parser::ResolveDurations(expr.get(), step, end - start));

@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "libpromql/parser/parser.h"
 #include "libpromql/value.h"
 #include "libtsdb/storage/querier.h"
 
@@ -43,6 +44,10 @@ struct EngineOptions {
   // Step of a subquery written without one (`x[5m:]`), Prometheus's
   // global evaluation_interval.
   int64_t default_subquery_step_ms = 60 * 1000;
+  // Prometheus's experimental syntax switches (all on by default, as the
+  // v3.14.0 conformance scripts assume); a query using a disabled feature
+  // fails to parse with InvalidArgument.
+  parser::ParseOptions parse_options;
 };
 
 // Per-query statistics, as `stats=all` in the HTTP API shows.

@@ -91,6 +91,20 @@ TEST_F(EngineTest, ParseErrorsAreInvalidArgument) {
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(EngineTest, ExperimentalSyntaxCanBeDisabled) {
+  Add(Labels::FromPairs({{"__name__", "g"}}), 0, 5);
+  EngineOptions o;
+  o.parse_options.enable_experimental_functions = false;
+  Engine strict(o);
+  auto r = strict.InstantQuery(&storage_, "mad_over_time(g[1m])", 0);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  Engine open(EngineOptions{});
+  r = open.InstantQuery(&storage_, "mad_over_time(g[1m])", 0);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(std::get<Vector>(r->value).size(), 1u);
+}
+
 TEST_F(EngineTest, ManyToManyIsAnExecutionError) {
   Add(Labels::FromPairs({{"__name__", "a"}, {"x", "1"}, {"k", "v"}}), 0, 1);
   Add(Labels::FromPairs({{"__name__", "a"}, {"x", "2"}, {"k", "v"}}), 0, 1);
