@@ -324,7 +324,10 @@ absl::Status ScrapeLoop::ScrapeAndReport(int64_t now_ms, ScrapeStats* out) {
   ScrapeStats stats;
   ++iter_;
   const absl::Time start = absl::Now();
-  absl::Status st = scraper_->Scrape(options_.timeout, &resp_);
+  absl::Status st =
+      scraper_ != nullptr
+          ? scraper_->Scrape(options_.timeout, &resp_)
+          : absl::FailedPreconditionError("scrape loop has no scraper");
   const absl::Duration duration = absl::Now() - start;
   std::unique_ptr<storage::Appender> app = appendable_->NewAppender();
   if (st.ok()) {
