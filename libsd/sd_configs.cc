@@ -46,9 +46,9 @@ ParseSDConfigs(const YAML::Node& job, absl::string_view source,
     if (!job.IsDefined() || !job.IsMap()) return out;
     for (auto it = job.begin(); it != job.end(); ++it) {
       if (!it->first.IsScalar()) continue;
-      const std::string& key = it->first.Scalar();
+      const std::string key = it->first.Scalar();
       if (!IsSDConfigKey(key)) continue;
-      const YAML::Node& value = it->second;
+      const YAML::Node value = it->second;  // a copy: it->second is a temporary
       if (key == "static_configs") {
         VIGIL_ASSIGN_OR_RETURN(auto cfg, ParseStaticConfigs(value, source));
         out.push_back(std::move(cfg));

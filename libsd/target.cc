@@ -1,5 +1,6 @@
 #include "libsd/target.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -8,33 +9,73 @@
 
 namespace vigil::sd {
 
+namespace {
+
+using model::LabelView;
+
+bool ByName(const LabelView& a, const LabelView& b) { return a.name < b.name; }
+
+bool HasName(const std::vector<LabelView>& sorted, absl::string_view name) {
+  auto it = std::lower_bound(
+      sorted.begin(), sorted.end(), name,
+      [](const LabelView& l, absl::string_view n) { return l.name < n; });
+  return it != sorted.end() && it->name == name;
+}
+
+}  // namespace
+
 model::Labels DiscoveredLabels(const TargetSettings& s,
                                const model::Labels& target,
                                const model::Labels& group) {
-  model::LabelsBuilder b(target);
-  for (model::LabelView l : group) {
-    if (!target.Has(l.name)) b.Set(l.name, l.value);
+  // Merge the two sorted sets, target labels winning.
+  std::vector<LabelView> v;
+  v.reserve(target.size() + group.size() + 8 + s.params.size());
+  size_t i = 0, j = 0;
+  while (i < target.size() || j < group.size()) {
+    if (j == group.size() ||
+        (i < target.size() && target[i].name <= group[j].name)) {
+      if (j < group.size() && target[i].name == group[j].name) ++j;
+      v.push_back(target[i++]);
+    } else {
+      v.push_back(group[j++]);
+    }
   }
+  // Defaults for what is still unset. `owned` keeps formatted values alive
+  // until the set is built.
+  std::vector<std::string> owned;
+  owned.reserve(4 + s.params.size());
+  std::vector<LabelView> extra;
   auto set_default = [&](absl::string_view name, absl::string_view value) {
-    if (b.Get(name).empty()) b.Set(name, value);
+    if (value.empty() || HasName(v, name)) return;
+    extra.push_back(LabelView{name, value});
   };
   set_default(kJobLabel, s.job_name);
-  set_default(kScrapeIntervalLabel, model::DurationString(s.scrape_interval));
-  set_default(kScrapeTimeoutLabel, model::DurationString(s.scrape_timeout));
+  owned.push_back(model::DurationString(s.scrape_interval));
+  set_default(kScrapeIntervalLabel, owned.back());
+  owned.push_back(model::DurationString(s.scrape_timeout));
+  set_default(kScrapeTimeoutLabel, owned.back());
   set_default(kMetricsPathLabel, s.metrics_path);
   set_default(kSchemeLabel, s.scheme);
-  auto set_bool = [&](absl::string_view name, const std::optional<bool>& v) {
-    if (v.has_value()) set_default(name, *v ? "true" : "false");
+  auto set_bool = [&](absl::string_view name, const std::optional<bool>& b) {
+    if (b.has_value()) set_default(name, *b ? "true" : "false");
   };
   set_bool("__scrape_native_histograms__", s.scrape_native_histograms);
   set_bool("__always_scrape_classic_histograms__",
            s.always_scrape_classic_histograms);
   set_bool("__convert_classic_histograms_to_nhcb__",
            s.convert_classic_histograms_to_nhcb);
-  for (const auto& [k, v] : s.params) {
-    if (!v.empty()) set_default(absl::StrCat(kParamLabelPrefix, k), v[0]);
+  std::vector<std::string> param_names;
+  param_names.reserve(s.params.size());
+  for (const auto& [k, vals] : s.params) {
+    if (vals.empty()) continue;
+    param_names.push_back(absl::StrCat(kParamLabelPrefix, k));
+    set_default(param_names.back(), vals[0]);
   }
-  return b.Build();
+  if (!extra.empty()) {
+    v.insert(v.end(), extra.begin(), extra.end());
+    std::sort(v.begin(), v.end(), ByName);
+  }
+  return model::Labels::FromSortedViews(v);
 }
 
 namespace {
@@ -76,20 +117,25 @@ absl::StatusOr<std::optional<model::Labels>> PopulateDiscovered(
         model::QuoteString(timeout), " > ", model::QuoteString(interval), ")"));
   }
 
-  model::LabelsBuilder b(l);
-  for (model::LabelView v : l) {
-    if (absl::StartsWith(v.name, kMetaLabelPrefix)) b.Del(v.name);
-  }
-  if (b.Get(kInstanceLabel).empty()) b.Set(kInstanceLabel, addr);
-  model::Labels out = b.Build();
-  for (model::LabelView v : out) {
+  std::vector<LabelView> kept;
+  kept.reserve(l.size() + 1);
+  bool has_instance = false;
+  for (LabelView v : l) {
+    if (absl::StartsWith(v.name, kMetaLabelPrefix)) continue;
     if (!model::IsValidUtf8(v.value)) {
       return absl::InvalidArgumentError(
           absl::StrCat("invalid label value for ", model::QuoteString(v.name),
                        ": ", model::QuoteString(v.value)));
     }
+    has_instance = has_instance || v.name == kInstanceLabel;
+    kept.push_back(v);
   }
-  return std::optional<model::Labels>(std::move(out));
+  if (!has_instance) {
+    kept.insert(std::lower_bound(kept.begin(), kept.end(),
+                                 LabelView{kInstanceLabel, addr}, ByName),
+                LabelView{kInstanceLabel, addr});
+  }
+  return std::optional<model::Labels>(model::Labels::FromSortedViews(kept));
 }
 
 }  // namespace

@@ -64,10 +64,26 @@ Labels Labels::FromSortedUnique(const std::vector<PairView>& pairs) {
 }
 
 Labels Labels::FromSortedViews(absl::Span<const LabelView> pairs) {
-  std::vector<PairView> v;
-  v.reserve(pairs.size());
-  for (const LabelView& l : pairs) v.emplace_back(l.name, l.value);
-  return FromSortedUnique(v);
+  Labels l;
+  if (pairs.empty()) return l;
+  auto rep = std::make_shared<Rep>();
+  size_t bytes = 0;
+  for (const auto& p : pairs) bytes += p.name.size() + p.value.size() + 2;
+  rep->data.reserve(bytes);
+  rep->offsets.reserve(pairs.size() * 2 + 1);
+  for (const auto& p : pairs) {
+    rep->offsets.push_back(static_cast<uint32_t>(rep->data.size()));
+    rep->data.append(p.name.data(), p.name.size());
+    rep->data.push_back(kSep);
+    rep->offsets.push_back(static_cast<uint32_t>(rep->data.size()));
+    rep->data.append(p.value.data(), p.value.size());
+    rep->data.push_back(kSep);
+  }
+  rep->offsets.push_back(static_cast<uint32_t>(rep->data.size()));
+  rep->size = pairs.size();
+  rep->hash = XXH3_64bits(rep->data.data(), rep->data.size());
+  l.rep_ = std::move(rep);
+  return l;
 }
 
 Labels Labels::FromPairs(std::initializer_list<PairView> pairs) {

@@ -73,7 +73,7 @@ absl::Status CheckMap(const YAML::Node& node,
     if (!it->first.IsScalar()) {
       return YamlError(it->first, source, "map keys must be strings");
     }
-    const std::string& key = it->first.Scalar();
+    const std::string key = it->first.Scalar();
     bool known = false;
     for (absl::string_view f : fields) known = known || f == key;
     if (!known) {
