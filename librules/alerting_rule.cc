@@ -75,6 +75,7 @@ absl::StatusOr<promql::Vector> AlertingRule::Eval(int64_t ts_ms,
 
   tmpl::ExecOptions exec;
   exec.external_url = opts_.external_url;
+  exec.time_ms = qt;
   exec.query = [&query, qt](absl::string_view q)
       -> absl::StatusOr<std::vector<tmpl::QuerySample>> {
     absl::StatusOr<promql::Vector> v = query(q, qt);

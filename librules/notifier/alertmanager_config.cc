@@ -103,11 +103,13 @@ absl::StatusOr<AlertingConfig> ParseAlertingConfig(const YAML::Node& node,
         if (!r.ok()) return r.status();
         out.alert_relabel_configs = std::move(*r);
       } else if (key == "alertmanagers") {
-        if (it->second.IsNull()) continue;
-        if (!it->second.IsSequence()) {
-          return Err(source, it->second, "alertmanagers must be a list");
+        // A copy: `it->second` lives in a temporary proxy.
+        const YAML::Node list = it->second;
+        if (list.IsNull()) continue;
+        if (!list.IsSequence()) {
+          return Err(source, list, "alertmanagers must be a list");
         }
-        for (const YAML::Node& am : it->second) {
+        for (const YAML::Node& am : list) {
           auto c = ParseOne(am, source);
           if (!c.ok()) return c.status();
           out.alertmanagers.push_back(std::move(*c));

@@ -87,6 +87,36 @@ Result FnToTime(const Args& a, const ExecOptions&) {
   }
   return Value::String(HumanizeTimestamp(v));
 }
+// Go's time.Duration.String() for a duration given in seconds.
+std::string GoDuration(double secs) {
+  if (secs == 0) return "0s";
+  std::string sign = secs < 0 ? "-" : "";
+  double a = std::fabs(secs);
+  if (a < 1) {
+    if (a >= 1e-3) return sign + FormatGoFloat(a * 1e3) + "ms";
+    if (a >= 1e-6) return sign + FormatGoFloat(a * 1e6) + "\u00b5s";
+    return sign + FormatGoFloat(std::round(a * 1e9)) + "ns";
+  }
+  int64_t whole = static_cast<int64_t>(a);
+  double frac = a - whole;
+  int64_t h = whole / 3600, m = (whole / 60) % 60, s = whole % 60;
+  std::string out = sign;
+  if (h > 0) absl::StrAppend(&out, h, "h");
+  if (h > 0 || m > 0) absl::StrAppend(&out, m, "m");
+  absl::StrAppend(&out, FormatGoFloat(s + std::round(frac * 1e9) / 1e9), "s");
+  return out;
+}
+Result FnToDuration(const Args& a, const ExecOptions&) {
+  VIGIL_ASSIGN(v, ConvertToFloat(a[0]));
+  if (std::isnan(v) || std::isinf(v) || std::fabs(v) > 9.2e9) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot convert ", FormatGoFloat(v), " to Duration"));
+  }
+  return Value::String(GoDuration(v));
+}
+Result FnNow(const Args&, const ExecOptions& o) {
+  return Value::Float(static_cast<double>(o.time_ms) / 1000.0);
+}
 Result FnTitle(const Args& a, const ExecOptions&) {
   VIGIL_ASSIGN(s, Str(a[0]));
   return Value::String(Title(s));
@@ -163,9 +193,8 @@ Result FnLabel(const Args& a, const ExecOptions&) {
   VIGIL_ASSIGN(name, Str(a[0]));
   VIGIL_ASSIGN(s, SampleArg(a[1], true));
   if (s == nullptr) return Value::String("");
-  const StringMap& m = s->Field("Labels")->map_value();
-  auto it = m.find(name);
-  return it == m.end() ? Value::String("") : it->second;
+  std::optional<Value> v = s->Field("Labels")->MapGet(name);
+  return v ? *v : Value::String("");
 }
 Result FnValue(const Args& a, const ExecOptions&) {
   VIGIL_ASSIGN(s, SampleArg(a[0], false));
@@ -173,9 +202,8 @@ Result FnValue(const Args& a, const ExecOptions&) {
 }
 Result FnStrValue(const Args& a, const ExecOptions&) {
   VIGIL_ASSIGN(s, SampleArg(a[0], false));
-  const StringMap& m = s->Field("Labels")->map_value();
-  auto it = m.find("__value__");
-  return it == m.end() ? Value::String("") : it->second;
+  std::optional<Value> v = s->Field("Labels")->MapGet("__value__");
+  return v ? *v : Value::String("");
 }
 Result FnSortByLabel(const Args& a, const ExecOptions&) {
   VIGIL_ASSIGN(name, Str(a[0]));
@@ -184,9 +212,9 @@ Result FnSortByLabel(const Args& a, const ExecOptions&) {
   auto key = [&](const Value& v) -> std::string {
     if (v.kind() != Value::Kind::kStruct) return "";
     const Value* lv = v.struct_value().Field("Labels");
-    if (lv == nullptr || lv->kind() != Value::Kind::kMap) return "";
-    auto it = lv->map_value().find(name);
-    return it == lv->map_value().end() ? "" : it->second.ToString();
+    if (lv == nullptr || !lv->is_map()) return "";
+    std::optional<Value> x = lv->MapGet(name);
+    return x ? x->ToString() : "";
   };
   std::stable_sort(out.begin(), out.end(), [&](const Value& x, const Value& y) {
     return key(x) < key(y);
@@ -226,7 +254,8 @@ Result FnNot(const Args& a, const ExecOptions&) {
 Result FnLen(const Args& a, const ExecOptions&) {
   switch (a[0].kind()) {
     case Value::Kind::kString: return Value::Int(a[0].string_value().size());
-    case Value::Kind::kMap: return Value::Int(a[0].map_value().size());
+    case Value::Kind::kMap:
+    case Value::Kind::kLabels: return Value::Int(a[0].MapSize());
     case Value::Kind::kList: return Value::Int(a[0].list_value().size());
     default:
       return absl::InvalidArgumentError(
@@ -236,10 +265,10 @@ Result FnLen(const Args& a, const ExecOptions&) {
 Result FnIndex(const Args& a, const ExecOptions&) {
   Value cur = a[0];
   for (size_t i = 1; i < a.size(); ++i) {
-    if (cur.kind() == Value::Kind::kMap) {
+    if (cur.is_map()) {
       if (a[i].kind() != Value::Kind::kString) return WrongType("string", a[i]);
-      auto it = cur.map_value().find(a[i].string_value());
-      cur = it == cur.map_value().end() ? Value::String("") : it->second;
+      std::optional<Value> v = cur.MapGet(a[i].string_value());
+      cur = v ? std::move(*v) : Value::String("");
     } else if (cur.kind() == Value::Kind::kList) {
       if (a[i].kind() != Value::Kind::kInt) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -408,6 +437,8 @@ constexpr FunctionInfo kFunctions[] = {
     {"humanizePercentage", 1, 1, FnHumanizePercentage},
     {"humanizeTimestamp", 1, 1, FnHumanizeTimestamp},
     {"toTime", 1, 1, FnToTime},
+    {"toDuration", 1, 1, FnToDuration},
+    {"now", 0, 0, FnNow},
     {"title", 1, 1, FnTitle},
     {"toUpper", 1, 1, FnToUpper},
     {"toLower", 1, 1, FnToLower},

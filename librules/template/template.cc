@@ -84,8 +84,9 @@ class Exec {
         break;
       }
       case Value::Kind::kMap:
-        for (const auto& [k, e] : v->map_value()) {
-          items.emplace_back(Value::String(k), e);
+      case Value::Kind::kLabels:
+        for (auto& [k, e] : v->MapEntries()) {
+          items.emplace_back(Value::String(k), std::move(e));
         }
         break;
       case Value::Kind::kInt:
@@ -263,9 +264,10 @@ class Exec {
           base = *v;
           break;
         }
-        case Value::Kind::kMap: {
-          auto it = base.map_value().find(f);
-          base = it == base.map_value().end() ? Value::String("") : it->second;
+        case Value::Kind::kMap:
+        case Value::Kind::kLabels: {
+          std::optional<Value> v = base.MapGet(f);
+          base = v ? std::move(*v) : Value::String("");
           break;
         }
         case Value::Kind::kNil:

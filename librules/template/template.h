@@ -14,6 +14,7 @@
 // printf, println, urlquery, html, js, and Prometheus's functions: query,
 // first, label, value, sortByLabel, strvalue, humanize, humanize1024,
 // humanizeDuration, humanizePercentage, humanizeTimestamp, toTime,
+// toDuration, now,
 // title, toUpper, toLower, match, reReplaceAll, safeHtml, stripPort,
 // stripDomain, args, parseDuration, urlQueryEscape, externalURL,
 // pathPrefix, graphLink, tableLink. `define`/`template`/`block` and
@@ -63,6 +64,7 @@ struct ExecOptions {
   // FailedPrecondition-like text "query is not available".
   TemplateQueryFunc query;
   std::string external_url;  // for externalURL, pathPrefix, graphLink
+  int64_t time_ms = 0;       // evaluation time, for `now`
   // Output larger than this fails the execution (runaway range loops).
   size_t max_output_bytes = 1 << 20;
 };

@@ -61,6 +61,13 @@ TEST(TemplateTest, Pipelines) {
                    kLabels, 1),
             "b");
   EXPECT_EQ(Expand("{{ safeHtml \"<b>\" }}", kLabels, 1), "<b>");
+  EXPECT_EQ(Expand("{{ 3661 | toDuration }} {{ 90.5 | toDuration }} "
+                   "{{ 0.25 | toDuration }}",
+                   kLabels, 1),
+            "1h1m1s 1m30.5s 250ms");
+  ExecOptions at;
+  at.time_ms = 1500;
+  EXPECT_EQ(Expand("{{ now }}", kLabels, 1, at), "1.5");
 }
 
 TEST(TemplateTest, Control) {

@@ -41,11 +41,41 @@ Value Value::Map(StringMap m) {
   return v;
 }
 Value Value::FromLabels(const model::Labels& labels) {
-  StringMap m;
-  for (const model::LabelView l : labels) {
-    m.emplace(std::string(l.name), Value::String(std::string(l.value)));
+  Value v;
+  v.rep_ = labels;
+  return v;
+}
+
+std::optional<Value> Value::MapGet(absl::string_view key) const {
+  if (kind() == Kind::kLabels) {
+    const model::Labels& l = labels_value();
+    if (!l.Has(key)) return std::nullopt;
+    return Value::String(std::string(l.Get(key)));
   }
-  return Map(std::move(m));
+  if (kind() == Kind::kMap) {
+    auto it = map_value().find(key);
+    if (it == map_value().end()) return std::nullopt;
+    return it->second;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::pair<std::string, Value>> Value::MapEntries() const {
+  std::vector<std::pair<std::string, Value>> out;
+  if (kind() == Kind::kLabels) {
+    for (const model::LabelView l : labels_value()) {
+      out.emplace_back(std::string(l.name), Value::String(std::string(l.value)));
+    }
+  } else if (kind() == Kind::kMap) {
+    for (const auto& [k, v] : map_value()) out.emplace_back(k, v);
+  }
+  return out;
+}
+
+size_t Value::MapSize() const {
+  if (kind() == Kind::kLabels) return labels_value().size();
+  if (kind() == Kind::kMap) return map_value().size();
+  return 0;
 }
 Value Value::MakeList(List l) {
   Value v;
@@ -65,7 +95,8 @@ std::string Value::TypeName() const {
     case Kind::kInt: return "int";
     case Kind::kFloat: return "float64";
     case Kind::kString: return "string";
-    case Kind::kMap: return "map[string]string";
+    case Kind::kMap:
+    case Kind::kLabels: return "map[string]string";
     case Kind::kList: return "[]interface {}";
     case Kind::kStruct: return struct_value().type_name;
   }
@@ -79,7 +110,8 @@ bool Value::Truth() const {
     case Kind::kInt: return int_value() != 0;
     case Kind::kFloat: return float_value() != 0;
     case Kind::kString: return !string_value().empty();
-    case Kind::kMap: return !map_value().empty();
+    case Kind::kMap:
+    case Kind::kLabels: return MapSize() != 0;
     case Kind::kList: return !list_value().empty();
     case Kind::kStruct: return true;
   }
@@ -93,10 +125,11 @@ std::string Value::ToString() const {
     case Kind::kInt: return absl::StrCat(int_value());
     case Kind::kFloat: return FormatGoFloat(float_value());
     case Kind::kString: return string_value();
-    case Kind::kMap: {
+    case Kind::kMap:
+    case Kind::kLabels: {
       std::string out = "map[";
       bool first = true;
-      for (const auto& [k, v] : map_value()) {
+      for (const auto& [k, v] : MapEntries()) {
         if (!first) out += ' ';
         first = false;
         absl::StrAppend(&out, k, ":", v.ToString());

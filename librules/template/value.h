@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -40,7 +41,10 @@ using List = std::vector<Value>;
 
 class Value {
  public:
-  enum class Kind { kNil, kBool, kInt, kFloat, kString, kMap, kList, kStruct };
+  // kLabels is a model::Labels seen as map[string]string without copying.
+  enum class Kind {
+    kNil, kBool, kInt, kFloat, kString, kMap, kList, kStruct, kLabels
+  };
 
   Value() = default;
   static Value Bool(bool b);
@@ -48,6 +52,7 @@ class Value {
   static Value Float(double f);
   static Value String(std::string s);
   static Value Map(StringMap m);
+  // A map[string]string view of `labels` (shares its storage).
   static Value FromLabels(const model::Labels& labels);
   static Value MakeList(List l);
   static Value MakeStruct(Struct s);
@@ -67,6 +72,16 @@ class Value {
   const Struct& struct_value() const {
     return *std::get<std::shared_ptr<const Struct>>(rep_);
   }
+  const model::Labels& labels_value() const {
+    return std::get<model::Labels>(rep_);
+  }
+
+  // For maps (kMap, kLabels): the value at `key`, or nullopt when absent.
+  bool is_map() const { return kind() == Kind::kMap || kind() == Kind::kLabels; }
+  std::optional<Value> MapGet(absl::string_view key) const;
+  // For maps: (key, value) pairs in key order.
+  std::vector<std::pair<std::string, Value>> MapEntries() const;
+  size_t MapSize() const;
 
   // Go's type name as fmt's %T prints it: "float64", "string",
   // "map[string]string", "[]interface {}", "template.sample", ...
@@ -83,7 +98,7 @@ class Value {
   using Rep = std::variant<std::monostate, bool, int64_t, double, std::string,
                            std::shared_ptr<const StringMap>,
                            std::shared_ptr<const List>,
-                           std::shared_ptr<const Struct>>;
+                           std::shared_ptr<const Struct>, model::Labels>;
   Rep rep_;
 };
 
