@@ -21,6 +21,7 @@
 #include "examples/server/remote_write_handler.h"
 #include "examples/server/rules_api.h"
 #include "examples/server/targets_api.h"
+#include "examples/ui/routes.h"
 #include "httplib.h"
 #include "libpromql/engine.h"
 #include "librules/engine_query_func.h"
@@ -363,15 +364,8 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
       res.set_content("Only POST or PUT requests allowed\n", "text/plain; charset=utf-8");
     });
   }
-  im.http.Get(prefix + "/", [prefix](const httplib::Request&, httplib::Response& res) {
-    res.set_redirect(prefix + "/graph");
-  });
-  im.http.Get(prefix + "/graph", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(
-        "<!doctype html><title>Vigil</title><h1>Vigil</h1><p>The HTTP API is at "
-        "<code>/api/v1/</code>; point Grafana's Prometheus data source here.</p>",
-        "text/html; charset=utf-8");
-  });
+  // The web UI (examples/ui): "/" redirects to the expression browser.
+  ui::RegisterUiRoutes(&im.http, prefix);
 
   // The server's own metrics from its parts.
   im.metrics->AddCallback("prometheus_tsdb_head_series", "Total number of series in the head block.",
