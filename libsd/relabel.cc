@@ -280,6 +280,9 @@ bool Apply(const RelabelConfig& cfg, Store& lb, Scratch& s) {
         if (!cfg.regex.MatchGroups(name, absl::MakeSpan(s.groups))) return;
         s.res.clear();
         cfg.regex.Expand(cfg.replacement, s.groups, &s.res);
+        // Prometheus would set a label with an empty name here, which no
+        // valid series can hold; skip it instead.
+        if (s.res.empty()) return;
         lb.Set(s.res, value, /*stable=*/Store::kStableViews);
       });
       return true;
