@@ -570,6 +570,19 @@
       return rows.length + ' series';
     }
 
+    // Tick labels in UTC, 24-hour: "13:05:10", "13:05" or "11-25 13:00",
+    // with the date under the first tick.
+    function timeAxisValues(u, splits, axisIdx, space, incr) {
+      const withSeconds = incr < 60;
+      const multiDay = splits.length > 1 && splits[splits.length - 1] - splits[0] > 24 * 3600;
+      return splits.map((ts, i) => {
+        const iso = new Date(ts * 1000).toISOString();
+        const hm = iso.slice(11, withSeconds ? 19 : 16);
+        if (multiDay) return iso.slice(5, 10) + ' ' + hm;
+        return i === 0 ? hm + '\n' + iso.slice(0, 10) : hm;
+      });
+    }
+
     function color(i) {
       return 'hsl(' + Math.round((i * 137.508) % 360) + ', 70%, 42%)';
     }
@@ -621,7 +634,7 @@
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'),
         legend: {show: true, live: true},
         cursor: {drag: {x: true, y: false}},
-        axes: [{}, {size: 70}],
+        axes: [{values: timeAxisValues}, {size: 70}],
       };
       chart = new uPlot(opts, columns, chartBox);
       return series.length;
