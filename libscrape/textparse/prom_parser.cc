@@ -50,11 +50,14 @@ class PromParser final : public Parser {
   bool ParseLabels(Entry* err);
 
   size_t start_ = 0;
+  int pending_lines_ = 0;  // raw newlines inside the last entry's values
 };
 
 Entry PromParser::Next() {
   if (failed_) return Entry::kError;
   ResetEntry();
+  line_ += pending_lines_;
+  pending_lines_ = 0;
   for (;;) {
     if (pos_ >= buf_.size()) return Entry::kEOF;
     ++line_;
@@ -202,7 +205,9 @@ bool PromParser::ParseLabels(Entry* err) {
       return false;
     }
     bool esc = false;
-    size_t e = internal::ScanQuoted(buf_, pos_, &esc);
+    // Raw newlines are allowed inside label values (as Prometheus's lexer
+    // does); they count towards later entries' line numbers.
+    size_t e = internal::ScanQuoted(buf_, pos_, &esc, &pending_lines_);
     if (e == absl::string_view::npos) {
       *err = Error("expected label value");
       return false;

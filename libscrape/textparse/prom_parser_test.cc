@@ -171,6 +171,17 @@ TEST(PromParserTest, HistogramLeIsNormalized) {
   EXPECT_EQ(got[1].a, "{__name__=\"h_bucket\", le=\"1\"}");
 }
 
+TEST(PromParserTest, RawNewlineInLabelValueKeepsLineNumbers) {
+  auto p = NewPromParser("a{b=\"x\ny\"} 1\nc 2\nd\n");
+  ASSERT_EQ(p->Next(), Entry::kSeries);
+  EXPECT_EQ(p->line(), 1);
+  EXPECT_EQ(p->RawLabels()[0].value, "x\ny");
+  ASSERT_EQ(p->Next(), Entry::kSeries);
+  EXPECT_EQ(p->line(), 3);
+  ASSERT_EQ(p->Next(), Entry::kError);
+  EXPECT_THAT(std::string(p->status().message()), HasSubstr("line 4: "));
+}
+
 TEST(PromParserTest, NoTrailingNewline) {
   auto p = NewPromParser("a 1 5");
   ASSERT_EQ(p->Next(), Entry::kSeries);
@@ -222,6 +233,7 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"a{b 1\n", 1, "expected equal"},
         ErrorCase{"a{b=c} 1\n", 1, "expected label value"},
         ErrorCase{"a{b=\"c} 1\n", 1, "expected label value"},
+        ErrorCase{"a{b=\"c\\\n\"} 1\n", 1, "expected label value"},
         ErrorCase{"a{b=\"\xff\"} 1\n", 1, "invalid UTF-8 label value"},
         ErrorCase{"a abc\n", 1,
                   "strconv.ParseFloat: parsing \"abc\": invalid syntax while "

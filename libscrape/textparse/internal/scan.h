@@ -51,9 +51,11 @@ inline size_t ScanClass(absl::string_view b, size_t i, uint8_t cls) {
 }
 
 // `i` is at an opening '"'. Returns the index after the closing quote, or
-// npos when the string does not close on this line. Sets `*escaped` when a
-// backslash escape occurs.
-inline size_t ScanQuoted(absl::string_view b, size_t i, bool* escaped) {
+// npos when the string does not close (on this line, unless `newlines`
+// counts raw newlines inside it: the Prometheus text format allows them in
+// label values). Sets `*escaped` when a backslash escape occurs.
+inline size_t ScanQuoted(absl::string_view b, size_t i, bool* escaped,
+                         int* newlines = nullptr) {
   ++i;
   const size_t n = b.size();
   while (i < n) {
@@ -65,7 +67,10 @@ inline size_t ScanQuoted(absl::string_view b, size_t i, bool* escaped) {
       i += 2;
       continue;
     }
-    if (c == '\n') return absl::string_view::npos;
+    if (c == '\n') {
+      if (newlines == nullptr) return absl::string_view::npos;
+      ++*newlines;
+    }
     ++i;
   }
   return absl::string_view::npos;
