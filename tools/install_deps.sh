@@ -15,8 +15,8 @@ PACKAGES=(
   libcpp-httplib-dev prometheus-cpp-dev
   # Real peers the integration tests start on 127.0.0.1
   prometheus prometheus-alertmanager prometheus-node-exporter
-  # Tools the tests use
-  curl python3
+  # Tools the tests use (chromium: the web UI's browser test)
+  curl python3 chromium
 )
 
 missing=()
@@ -26,14 +26,27 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+# Node.js and npm for the web UI (examples/ui): a machine image may ship its
+# own build; Debian's only when there is none.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  SUDO="sudo"
+if [ ${#missing[@]} -ne 0 ]; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    SUDO="sudo"
+  fi
+  echo "install_deps: installing ${missing[*]}" >&2
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
-echo "install_deps: installing ${missing[*]}" >&2
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+
+# The web UI's npm packages (uPlot, playwright-core), exactly as pinned by
+# examples/ui/package-lock.json; again whenever the lock file is newer.
+ui="$(cd "$(dirname "$0")/.." && pwd)/examples/ui"
+if [ ! -f "$ui/node_modules/.package-lock.json" ] ||
+   [ "$ui/package-lock.json" -nt "$ui/node_modules/.package-lock.json" ]; then
+  echo "install_deps: npm ci in examples/ui" >&2
+  (cd "$ui" && npm ci --no-audit --no-fund --loglevel=error >&2)
+fi

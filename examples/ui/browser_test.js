@@ -60,7 +60,7 @@ async function main() {
   const context = await chromium.launchPersistentContext(process.env.USER_DATA_DIR, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
-    timeout: 60000,
+    timeout: 120000,
     viewport: {width: 1280, height: 900},
     args: [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -70,7 +70,7 @@ async function main() {
   console.log('chromium started in ' + ((Date.now() - t0) / 1000).toFixed(1) + 's');
   try {
     const page = context.pages()[0] || await context.newPage();
-    page.setDefaultTimeout(15000);
+    page.setDefaultTimeout(45000);
     const pageErrors = [];
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     // The bad query below gets a 400 on purpose; Chromium logs that
@@ -111,9 +111,12 @@ async function main() {
     // 3. Graph tab with a 1m range: a real line on the canvas.
     await page.click('#tab-graph');
     await page.fill('#range', '1m');
+    await page.fill('#step', '2s');
     await page.click('#execute');
     await page.waitForSelector('#chart canvas');
     await page.waitForFunction(() => /Result series: [1-9]/.test(document.getElementById('query-status').textContent));
+    const graphStatus = await page.textContent('#query-status');
+    check(graphStatus.includes('Resolution: 2s'), 'graph uses the step control', graphStatus);
     await page.waitForTimeout(300);  // let uPlot finish its animation frame
     const stats = await page.evaluate(canvasStats);
     console.log('canvas: ' + JSON.stringify(stats));
@@ -124,6 +127,18 @@ async function main() {
     check(legend.some((l) => l.includes('up{') && l.includes('job="' + POOLS[0] + '"')), 'graph legend names the series', JSON.stringify(legend));
     check(new URL(page.url()).searchParams.get('tab') === 'graph', 'URL keeps the graph state', page.url());
     await shot(page, 'graph');
+
+    // The input parsers behind the range/end/step/time controls.
+    const parsed = await page.evaluate(() => {
+      const u = window.vigilUi;
+      return [u.parseDuration('1h30m'), u.parseDuration('90'), u.parseDuration('1x'), u.parseDuration('5m1'),
+        u.parseTime('2024-01-02 03:04:05'), u.parseTime('2024-01-02T03:04:05+01:00'), u.parseTime('1700000000'),
+        u.parseTime('yesterday'), u.formatDuration(5400000), u.formatTime(Date.UTC(2024, 0, 2, 3, 4, 5))];
+    });
+    const want = [5400000, 90000, null, null, Date.UTC(2024, 0, 2, 3, 4, 5), Date.UTC(2024, 0, 2, 2, 4, 5),
+      1700000000000, null, '1h30m', '2024-01-02 03:04:05'];
+    check(JSON.stringify(parsed) === JSON.stringify(want), 'duration and time inputs parse as documented',
+      JSON.stringify(parsed));
 
     // 4. A bad query: the API's error is shown.
     expect400 = true;
@@ -177,9 +192,9 @@ async function main() {
 }
 
 const deadline = setTimeout(() => {
-  console.log('FAIL: browser test did not finish within 150s');
+  console.log('FAIL: browser test did not finish within 400s');
   process.exit(1);
-}, 150000);
+}, 400000);
 
 main().then(() => {
   clearTimeout(deadline);

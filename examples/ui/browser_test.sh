@@ -121,7 +121,7 @@ echo "server on $base scrapes: $pools"
 
 rc=0
 BASE_URL="$base" CHROMIUM="$chromium" USER_DATA_DIR="$TEST_TMPDIR/chromium-profile" OUT_DIR="$out" \
-  EXPECT_POOLS="$pools" HOME="$TEST_TMPDIR" timeout -k 5 170 node "$js" || rc=$?
+  EXPECT_POOLS="$pools" HOME="$TEST_TMPDIR" timeout -k 5 420 node "$js" || rc=$?
 if [ "$rc" -ne 0 ]; then
   echo "browser test failed (exit $rc); server log tail:"; tail -30 "$TEST_TMPDIR/server.log"
 fi
