@@ -134,8 +134,13 @@ std::vector<const json*> Containers(const json& pod, size_t* n_regular) {
 }
 
 model::Labels ToLabels(const LabelMap& m) {
-  std::vector<std::pair<std::string, std::string>> pairs(m.begin(), m.end());
-  return model::Labels::FromPairs(pairs);
+  // The map is sorted with unique names already; only empty values go.
+  std::vector<model::LabelView> views;
+  views.reserve(m.size());
+  for (const auto& [name, value] : m) {
+    if (!value.empty()) views.push_back(model::LabelView{name, value});
+  }
+  return model::Labels::FromSortedViews(views);
 }
 
 }  // namespace vigil::sd::kubernetes_internal
