@@ -114,16 +114,24 @@ TEST(CrashTest, SigkillUnderLoadLosesNoCommittedBatch) {
       Child(dir, next, fds[1]);
     }
     close(fds[1]);
-    // Let it run 20..250 ms, reading acknowledgements meanwhile.
-    auto deadline = std::chrono::steady_clock::now() +
-                    std::chrono::milliseconds(20 + rng() % 230);
+    // Wait for the first acknowledged batch (at most 20 s, sanitizers
+    // are slow to start), then let it run 0..250 ms more.
     int64_t acked = next - 1;
     int64_t buf;
     fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    auto start_deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    auto deadline = start_deadline;
+    bool started = false;
     while (std::chrono::steady_clock::now() < deadline) {
       ssize_t r = read(fds[0], &buf, sizeof buf);
       if (r == sizeof buf) {
         acked = buf;
+        if (!started) {
+          started = true;
+          deadline = std::chrono::steady_clock::now() +
+                     std::chrono::milliseconds(rng() % 250);
+        }
       } else {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }

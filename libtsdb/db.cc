@@ -212,6 +212,12 @@ absl::StatusOr<std::unique_ptr<DB>> DB::Open(const std::string& dir,
   ho.chunk_range_ms = options.block_range_ms;
   ho.samples_per_chunk = options.samples_per_chunk;
   ho.stripes = options.head_stripes;
+  if (options.mmap_head_chunks) {
+    auto cf = chunks::HeadChunkFiles::Open(JoinPath(dir, "chunks_head"));
+    if (!cf.ok()) return cf.status();
+    db->chunk_files_ = *std::move(cf);
+    ho.chunk_files = db->chunk_files_.get();
+  }
   db->log_ = std::make_unique<WalLog>(db.get());
   db->head_ = std::make_unique<Head>(ho, db->log_.get());
   if (blocks_max != INT64_MIN) db->head_->SetMinValidTime(blocks_max);

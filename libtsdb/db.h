@@ -36,6 +36,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "libtsdb/block.h"
+#include "libtsdb/chunks/head_chunks.h"
 #include "libtsdb/head.h"
 #include "libtsdb/options.h"
 #include "libtsdb/storage/appender.h"
@@ -116,6 +117,7 @@ class DB final : public storage::Appendable, public storage::Queryable {
   const Options opts_;
   int lock_fd_ = -1;
   std::unique_ptr<WalLog> log_;
+  std::unique_ptr<chunks::HeadChunkFiles> chunk_files_;
   std::unique_ptr<Head> head_;
   std::unique_ptr<wal::Wal> wal_;
   wal::ReplayStats replay_;

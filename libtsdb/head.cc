@@ -123,7 +123,10 @@ HeadStats Head::Stats() const {
     for (const auto& [ref, s] : refs_[i].m) {
       internal::SpinGuard sl(s->mu);
       st.num_chunks += s->full.size() + (s->has_open ? 1 : 0);
-      for (const auto& c : s->full) st.chunk_bytes += c.data->size();
+      for (const auto& c : s->full) {
+        st.chunk_bytes += c.bytes.size();
+        st.mmapped_chunks += c.mapped ? 1 : 0;
+      }
       if (s->has_open) st.chunk_bytes += s->open.size();
     }
   }

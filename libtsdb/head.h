@@ -37,6 +37,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "libtsdb/chunks/head_chunks.h"
 #include "libtsdb/index/mem_postings.h"
 #include "libtsdb/internal/series_entry.h"
 #include "libtsdb/storage/appender.h"
@@ -54,12 +55,16 @@ struct HeadOptions {
   int samples_per_chunk = 120;
   // Lock stripes; a power of two. Default 4096.
   int stripes = 4096;
+  // When set, full chunks are copied into these memory-mapped files and
+  // leave the heap (not owned; must outlive the head).
+  chunks::HeadChunkFiles* chunk_files = nullptr;
 };
 
 struct HeadStats {
   uint64_t num_series = 0;
   uint64_t num_chunks = 0;          // full + open chunks
   uint64_t chunk_bytes = 0;         // encoded bytes in chunks
+  uint64_t mmapped_chunks = 0;      // full chunks living in chunks_head/
   int64_t min_time = 0;             // 0/0 when empty
   int64_t max_time = 0;
   uint64_t samples_appended = 0;    // committed samples

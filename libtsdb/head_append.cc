@@ -47,9 +47,23 @@ storage::AppendError Head::AppendLocked(Series* s, int64_t t, double v,
   if (!s->has_open || t >= s->next_at ||
       s->open.num_samples() >= opts_.samples_per_chunk) {
     if (s->has_open) {
-      s->full.push_back(Series::FullChunk{
-          std::make_shared<const std::string>(s->open.bytes()), s->open_mint,
-          s->last_t.load(std::memory_order_relaxed)});
+      int64_t maxt = s->last_t.load(std::memory_order_relaxed);
+      Series::FullChunk fc{nullptr, {}, s->open_mint, maxt, false};
+      if (opts_.chunk_files != nullptr) {
+        auto m = opts_.chunk_files->Write(s->ref, s->open_mint, maxt,
+                                          s->open.bytes());
+        if (m.ok()) {
+          fc.owner = std::move(m->owner);
+          fc.bytes = m->bytes;
+          fc.mapped = true;
+        }
+      }
+      if (!fc.mapped) {  // no files, or writing failed: keep it on the heap
+        auto heap = std::make_shared<const std::string>(s->open.bytes());
+        fc.bytes = *heap;
+        fc.owner = std::move(heap);
+      }
+      s->full.push_back(std::move(fc));
     }
     s->open = chunkenc::XorChunk();
     s->has_open = true;

@@ -15,7 +15,7 @@ internal::SeriesEntry Head::EntryFor(Series* s, int64_t mint,
   internal::SpinGuard l(s->mu);
   for (const Series::FullChunk& c : s->full) {
     if (c.maxt < mint || c.mint > maxt) continue;
-    e.chunks.push_back(internal::ChunkMeta{c.data, *c.data, c.mint, c.maxt});
+    e.chunks.push_back(internal::ChunkMeta{c.owner, c.bytes, c.mint, c.maxt});
   }
   if (s->has_open) {
     int64_t last = s->last_t.load(std::memory_order_relaxed);

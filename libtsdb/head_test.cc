@@ -6,6 +6,8 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "libtsdb/chunks/head_chunks.h"
+#include "libtsdb/fileutil/fileutil.h"
 #include "libtsdb/storage/memory_storage.h"
 #include "model/value.h"
 
@@ -265,6 +267,42 @@ TEST(HeadTest, ConcurrentAppendersAndQueries) {
   Dump d = Read(h, INT64_MIN, INT64_MAX, {Matcher::Equal("__name__", "c")});
   EXPECT_EQ(d.size(), 200u);
   for (auto& [k, v] : d) EXPECT_EQ(v.size(), 50u) << k;
+}
+
+}  // namespace
+}  // namespace vigil::tsdb
+
+namespace vigil::tsdb {
+namespace {
+
+TEST(HeadMmapTest, FullChunksLeaveTheHeapAndFilesGoAfterTruncate) {
+  std::string dir = fileutil::JoinPath(::testing::TempDir(), "head_mmap");
+  auto files = chunks::HeadChunkFiles::Open(dir, 8 * 1024);
+  ASSERT_TRUE(files.ok());
+  HeadOptions o;
+  o.chunk_files = files->get();
+  Head h(o);
+  storage::MemoryStorage ref;
+  for (int i = 0; i < 2000; ++i) {
+    auto app = h.NewAppender();
+    auto rapp = ref.NewAppender();
+    for (int s = 0; s < 20; ++s) {
+      Labels l = Labels::FromPairs({{"__name__", "m"}, {"s", std::to_string(s)}});
+      ASSERT_TRUE(app->Append(0, l, i * 15000, i * s).ok());
+      ASSERT_TRUE(rapp->Append(0, l, i * 15000, i * s).ok());
+    }
+    ASSERT_TRUE(app->Commit().ok());
+    ASSERT_TRUE(rapp->Commit().ok());
+  }
+  HeadStats st = h.Stats();
+  EXPECT_GT(st.mmapped_chunks, 0u);
+  EXPECT_EQ(st.mmapped_chunks + 20, st.num_chunks);
+  EXPECT_EQ(Read(h, INT64_MIN, INT64_MAX, {Matcher::Equal("__name__", "m")}),
+            Read(ref, INT64_MIN, INT64_MAX, {Matcher::Equal("__name__", "m")}));
+  size_t before = fileutil::ListDir(dir)->size();
+  EXPECT_GT(before, 2u);
+  h.Truncate(1999 * 15000);
+  EXPECT_LT(fileutil::ListDir(dir)->size(), before);
 }
 
 }  // namespace

@@ -31,6 +31,9 @@ struct Options {
   // fdatasync the WAL on every commit. Default false (as Prometheus: a
   // killed process loses nothing, a power cut may lose the last seconds).
   bool wal_sync_on_commit = false;
+  // Move full head chunks out of the heap into memory-mapped files under
+  // `<dir>/chunks_head/` (recovery still comes from the WAL). Default true.
+  bool mmap_head_chunks = true;
   // Run Compact() on a background thread every compaction_interval_ms.
   // Default true, every minute.
   bool background_compaction = true;

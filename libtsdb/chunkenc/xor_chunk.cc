@@ -71,7 +71,7 @@ bool XorChunk::Append(int64_t t, double v) {
     w.WriteBits(vbits, 64);
     free_bits_ = w.free_bits();
   } else if (n == 1) {
-    uint64_t t_delta = static_cast<uint64_t>(t - t_);
+    uint64_t t_delta = static_cast<uint64_t>(t) - static_cast<uint64_t>(t_);
     std::string tmp;
     PutUvarint(&tmp, t_delta);
     for (char c : tmp) w.WriteByte(static_cast<uint8_t>(c));
@@ -79,7 +79,7 @@ bool XorChunk::Append(int64_t t, double v) {
     WriteValue(vbits);
     t_delta_ = t_delta;
   } else {
-    uint64_t t_delta = static_cast<uint64_t>(t - t_);
+    uint64_t t_delta = static_cast<uint64_t>(t) - static_cast<uint64_t>(t_);
     int64_t dod = static_cast<int64_t>(t_delta - t_delta_);
     if (dod == 0) {
       w.WriteBit(false);
@@ -193,7 +193,7 @@ bool XorIterator::Next() {
       shift += 7;
     }
     t_delta_ = u;
-    t_ += static_cast<int64_t>(t_delta_);
+    t_ = static_cast<int64_t>(static_cast<uint64_t>(t_) + t_delta_);
   } else {
     // Control bits: 0 | 10 | 110 | 1110 | 1111, then 0/14/17/20/64 bits.
     uint64_t top;
@@ -237,8 +237,9 @@ bool XorIterator::Next() {
       if (bits > (uint64_t{1} << (sz - 1))) bits -= uint64_t{1} << sz;
       dod = static_cast<int64_t>(bits);
     }
-    t_delta_ = static_cast<uint64_t>(static_cast<int64_t>(t_delta_) + dod);
-    t_ += static_cast<int64_t>(t_delta_);
+    // Unsigned arithmetic: corrupt input must not overflow signed types.
+    t_delta_ += static_cast<uint64_t>(dod);
+    t_ = static_cast<int64_t>(static_cast<uint64_t>(t_) + t_delta_);
   }
   // Value: 0 (same) | 10 (reuse window) | 11 lead(5) sig(6).
   int ctl2;  // 0: same value, 2: reuse window, 3: new window

@@ -24,9 +24,11 @@ struct Head::Series {
   Series(uint64_t r, model::Labels l) : ref(r), labels(std::move(l)) {}
 
   struct FullChunk {
-    std::shared_ptr<const std::string> data;
+    std::shared_ptr<const void> owner;  // heap string or mapped file
+    absl::string_view bytes;
     int64_t mint;
     int64_t maxt;
+    bool mapped;
   };
 
   const uint64_t ref;
