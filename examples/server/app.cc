@@ -15,6 +15,7 @@
 #include "examples/server/discovery_configs.h"
 #include "examples/server/engine_query.h"
 #include "examples/server/federate.h"
+#include "examples/server/grpc_service.h"
 #include "examples/server/json_writer.h"
 #include "examples/server/metrics.h"
 #include "examples/server/remote_read_handler.h"
@@ -127,6 +128,8 @@ struct App::Impl {
   std::unique_ptr<rules::Manager> rules;
   std::unique_ptr<scrape::Manager> scrapes;
   std::unique_ptr<sd::Manager> discovery;
+  std::unique_ptr<VigilGrpcService> grpc_service;
+  std::unique_ptr<grpc::Server> grpc_server;
 };
 
 absl::StatusOr<std::unique_ptr<App>> App::Create(const Flags& flags) {
@@ -472,6 +475,20 @@ absl::Status App::Start() {
 
   VIGIL_RETURN_IF_ERROR(Apply(*cfg));
   im.rules->Start();
+  if (!flags_.grpc_listen_address.empty()) {
+    im.grpc_service = std::make_unique<VigilGrpcService>(&im.storage, &im.storage,
+                                                          im.engine.get(), kVersion);
+    grpc::ServerBuilder b;
+    b.AddListeningPort(flags_.grpc_listen_address, grpc::InsecureServerCredentials(),
+                       &grpc_port_);
+    b.RegisterService(im.grpc_service.get());
+    im.grpc_server = b.BuildAndStart();
+    if (im.grpc_server == nullptr || grpc_port_ <= 0) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot listen on --grpc.listen-address ", flags_.grpc_listen_address));
+    }
+    Log("info", absl::StrCat("gRPC API listening port=", grpc_port_));
+  }
   im.ready.store(true);
   im.metrics->SetReady(true);
   Log("info", "Server is ready to receive web requests.");
@@ -551,6 +568,7 @@ void App::Shutdown() {
   im.ready.store(false);
   im.http.stop();
   if (http_thread_.joinable()) http_thread_.join();
+  if (im.grpc_server) im.grpc_server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
   if (im.discovery) im.discovery->Stop();
   if (im.scrapes) im.scrapes->Stop();
   if (im.rules) im.rules->Stop();

@@ -50,6 +50,8 @@ class App {
 
   // The bound TCP port (useful with port 0). -1 before Start().
   int port() const { return port_; }
+  // The gRPC port when --grpc.listen-address is set, else -1.
+  int grpc_port() const { return grpc_port_; }
 
   // Blocks until RequestQuit(), then shuts everything down.
   void Wait();
@@ -72,6 +74,7 @@ class App {
   const Flags flags_;
   std::unique_ptr<Impl> impl_;
   int port_ = -1;
+  int grpc_port_ = -1;
   std::thread http_thread_;
 
   mutable absl::Mutex mu_;

@@ -14,7 +14,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "examples/server/testing/http_test_server.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "model/proto/api.grpc.pb.h"
 #include "nlohmann/json.hpp"
 
 namespace vigil::server {
@@ -189,6 +191,7 @@ TEST_F(AppTest, ScrapesEvaluatesServesReloadsAndQuits) {
 TEST_F(AppTest, LifecycleDisabledAndRemoteWrite) {
   Flags f = MakeFlags();
   f.enable_lifecycle = false;
+  f.grpc_listen_address = "127.0.0.1:0";
   absl::StatusOr<std::unique_ptr<App>> app = App::Create(f);
   ASSERT_TRUE(app.ok()) << app.status();
   ASSERT_TRUE((*app)->Start().ok());
@@ -199,6 +202,26 @@ TEST_F(AppTest, LifecycleDisabledAndRemoteWrite) {
   httplib::Result rw = c.Post("/api/v1/write", std::string("\x00", 1), "application/x-protobuf");
   ASSERT_TRUE(rw);
   EXPECT_EQ(rw->status, 204) << rw->body;
+
+  // The gRPC API writes into the same TSDB the HTTP API reads.
+  ASSERT_GT((*app)->grpc_port(), 0);
+  auto stub = vigil::api::Vigil::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string((*app)->grpc_port()), grpc::InsecureChannelCredentials()));
+  vigil::api::WriteRequest w;
+  prometheus::TimeSeries* ts = w.add_timeseries();
+  ts->add_labels()->set_name("__name__");
+  ts->mutable_labels(0)->set_value("grpc_written");
+  prometheus::Sample* s = ts->add_samples();
+  int64_t now_ms = absl::ToUnixMillis(absl::Now());
+  s->set_timestamp(now_ms);
+  s->set_value(42);
+  vigil::api::WriteResponse wr;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(stub->Write(&ctx, w, &wr).ok());
+  c.set_url_encode(false);
+  json q = GetJson(&c, "/api/v1/query?query=grpc_written");
+  ASSERT_EQ(q["data"]["result"].size(), 1u) << q.dump();
+  EXPECT_EQ(q["data"]["result"][0]["value"][1], "42");
   (*app)->RequestQuit();
   (*app)->Wait();
 }

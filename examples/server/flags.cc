@@ -29,6 +29,8 @@ absl::StatusOr<Flags> ParseFlags(int argc, const char* const* argv) {
   app.add_option("--config.file", f.config_file, "Configuration file path.");
   app.add_option("--web.listen-address", f.listen_address,
                  "Address to listen on for UI, API, and telemetry.");
+  app.add_option("--grpc.listen-address", f.grpc_listen_address,
+                 "Address for Vigil's gRPC API (vigil.api.Vigil); empty disables it.");
   app.add_option("--web.external-url", f.external_url,
                  "The URL under which Vigil is externally reachable.");
   app.add_option("--web.route-prefix", f.route_prefix,
@@ -107,6 +109,7 @@ std::map<std::string, std::string> FlagValues(const Flags& f) {
   return {
       {"config.file", f.config_file},
       {"web.listen-address", f.listen_address},
+      {"grpc.listen-address", f.grpc_listen_address},
       {"web.external-url", f.external_url},
       {"web.route-prefix", f.route_prefix},
       {"web.enable-lifecycle", b(f.enable_lifecycle)},

@@ -17,6 +17,8 @@ namespace vigil::server {
 struct Flags {
   std::string config_file = "prometheus.yml";
   std::string listen_address = "0.0.0.0:9090";
+  // Vigil's gRPC API (vigil.api.Vigil); empty: off.
+  std::string grpc_listen_address;
   std::string external_url;
   std::string route_prefix;
   bool enable_lifecycle = false;

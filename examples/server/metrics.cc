@@ -5,7 +5,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
 #include "prometheus/metric_family.h"
+#include "prometheus/registry.h"
 #include "prometheus/text_serializer.h"
 
 namespace vigil::server {
@@ -50,37 +55,49 @@ class ServerMetrics::Callbacks : public prometheus::Collectable {
   std::vector<Entry> entries_ ABSL_GUARDED_BY(mu_);
 };
 
+struct ServerMetrics::Impl {
+  std::shared_ptr<prometheus::Registry> registry;
+  prometheus::Family<prometheus::Counter>* requests;
+  prometheus::Family<prometheus::Histogram>* durations;
+  prometheus::Gauge* reload_ok;
+  prometheus::Gauge* reload_time;
+  prometheus::Gauge* ready;
+  std::shared_ptr<Callbacks> callbacks;
+};
+
 ServerMetrics::ServerMetrics(absl::string_view version, absl::string_view revision)
-    : registry_(std::make_shared<prometheus::Registry>()),
-      callbacks_(std::make_shared<Callbacks>()) {
-  requests_ = &prometheus::BuildCounter()
+    : impl_(std::make_unique<Impl>()) {
+  impl_->registry = std::make_shared<prometheus::Registry>();
+  impl_->callbacks = std::make_shared<Callbacks>();
+  prometheus::Registry& registry = *impl_->registry;
+  impl_->requests = &prometheus::BuildCounter()
                    .Name("prometheus_http_requests_total")
                    .Help("Counter of HTTP requests.")
-                   .Register(*registry_);
-  durations_ = &prometheus::BuildHistogram()
+                   .Register(registry);
+  impl_->durations = &prometheus::BuildHistogram()
                     .Name("prometheus_http_request_duration_seconds")
                     .Help("Histogram of latencies for HTTP requests.")
-                    .Register(*registry_);
+                    .Register(registry);
   auto& reload = prometheus::BuildGauge()
                      .Name("prometheus_config_last_reload_successful")
                      .Help("Whether the last configuration reload attempt was successful.")
-                     .Register(*registry_);
-  reload_ok_ = &reload.Add({});
+                     .Register(registry);
+  impl_->reload_ok = &reload.Add({});
   auto& reload_t = prometheus::BuildGauge()
                        .Name("prometheus_config_last_reload_success_timestamp_seconds")
                        .Help("Timestamp of the last successful configuration reload.")
-                       .Register(*registry_);
-  reload_time_ = &reload_t.Add({});
+                       .Register(registry);
+  impl_->reload_time = &reload_t.Add({});
   auto& ready = prometheus::BuildGauge()
                     .Name("prometheus_ready")
                     .Help("Whether the server is ready to serve queries.")
-                    .Register(*registry_);
-  ready_ = &ready.Add({});
+                    .Register(registry);
+  impl_->ready = &ready.Add({});
   auto& build = prometheus::BuildGauge()
                     .Name("prometheus_build_info")
                     .Help("A metric with a constant '1' value labeled by version, "
                           "revision, branch and toolchain from which Vigil was built.")
-                    .Register(*registry_);
+                    .Register(registry);
   build.Add({{"version", std::string(version)},
              {"revision", std::string(revision)},
              {"branch", "main"},
@@ -89,7 +106,7 @@ ServerMetrics::ServerMetrics(absl::string_view version, absl::string_view revisi
   auto& start = prometheus::BuildGauge()
                     .Name("process_start_time_seconds")
                     .Help("Start time of the process since unix epoch in seconds.")
-                    .Register(*registry_);
+                    .Register(registry);
   start.Add({}).Set(absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch()));
 }
 
@@ -98,27 +115,27 @@ ServerMetrics::~ServerMetrics() = default;
 void ServerMetrics::ObserveRequest(absl::string_view handler, int code,
                                    absl::Duration took) {
   std::string h(handler);
-  requests_->Add({{"handler", h}, {"code", absl::StrCat(code)}}).Increment();
+  impl_->requests->Add({{"handler", h}, {"code", absl::StrCat(code)}}).Increment();
   static const prometheus::Histogram::BucketBoundaries kBuckets = {
       0.1, 0.2, 0.4, 1, 3, 8, 20, 60, 120};
-  durations_->Add({{"handler", h}}, kBuckets).Observe(absl::ToDoubleSeconds(took));
+  impl_->durations->Add({{"handler", h}}, kBuckets).Observe(absl::ToDoubleSeconds(took));
 }
 
 void ServerMetrics::SetReloadResult(bool ok, absl::Time when) {
-  reload_ok_->Set(ok ? 1 : 0);
-  if (ok) reload_time_->Set(absl::ToDoubleSeconds(when - absl::UnixEpoch()));
+  impl_->reload_ok->Set(ok ? 1 : 0);
+  if (ok) impl_->reload_time->Set(absl::ToDoubleSeconds(when - absl::UnixEpoch()));
 }
 
-void ServerMetrics::SetReady(bool ready) { ready_->Set(ready ? 1 : 0); }
+void ServerMetrics::SetReady(bool ready) { impl_->ready->Set(ready ? 1 : 0); }
 
 void ServerMetrics::AddCallback(const std::string& name, const std::string& help,
                                 const std::string& type, std::function<double()> fn) {
-  callbacks_->Add(name, help, type, std::move(fn));
+  impl_->callbacks->Add(name, help, type, std::move(fn));
 }
 
 std::string ServerMetrics::Render() const {
-  std::vector<prometheus::MetricFamily> families = registry_->Collect();
-  for (prometheus::MetricFamily& f : callbacks_->Collect()) {
+  std::vector<prometheus::MetricFamily> families = impl_->registry->Collect();
+  for (prometheus::MetricFamily& f : impl_->callbacks->Collect()) {
     families.push_back(std::move(f));
   }
   return prometheus::TextSerializer().Serialize(families);

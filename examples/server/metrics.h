@@ -6,6 +6,9 @@
 // prometheus_build_info, process_start_time_seconds, plus any gauge a
 // component registers as a callback (head series, samples received, ...).
 //
+// prometheus-cpp stays out of this header: its `prometheus` namespace
+// clashes with the remote-write protos' package of the same name.
+//
 // Thread safety: all methods may be called concurrently.
 
 #ifndef VIGIL_EXAMPLES_SERVER_METRICS_H_
@@ -20,11 +23,6 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "httplib.h"
-#include "prometheus/counter.h"
-#include "prometheus/family.h"
-#include "prometheus/gauge.h"
-#include "prometheus/histogram.h"
-#include "prometheus/registry.h"
 
 namespace vigil::server {
 
@@ -59,13 +57,8 @@ class ServerMetrics {
 
  private:
   class Callbacks;
-  std::shared_ptr<prometheus::Registry> registry_;
-  prometheus::Family<prometheus::Counter>* requests_;
-  prometheus::Family<prometheus::Histogram>* durations_;
-  prometheus::Gauge* reload_ok_;
-  prometheus::Gauge* reload_time_;
-  prometheus::Gauge* ready_;
-  std::shared_ptr<Callbacks> callbacks_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace vigil::server
