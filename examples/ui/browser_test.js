@@ -149,6 +149,7 @@ async function main() {
     await page.waitForTimeout(200);
     expect400 = false;
     check(/bad_data/.test(err), 'API error shown with its type', err);
+    check((await page.$('#chart canvas')) === null, 'the failed query leaves no stale graph');
     await shot(page, 'error');
 
     // 5. Targets page: every expected pool has a healthy target.

@@ -524,7 +524,12 @@
         }
       } catch (err) {
         if (mine !== seq) return;
-        if (state.tab === 'table') clear(tablePanel);
+        if (state.tab === 'table') {
+          clear(tablePanel);
+        } else {
+          if (chart) { chart.destroy(); chart = null; }
+          clear(chartBox);
+        }
         showError(err);
       }
     }
