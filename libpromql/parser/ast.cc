@@ -283,11 +283,7 @@ absl::StatusOr<int64_t> CalculateDuration(const Expr& e, bool allow_negative,
   if (std::isnan(s) || (s <= 0 && !allow_negative)) {
     return absl::InvalidArgumentError("duration must be greater than 0");
   }
-  double ms = s * 1000.0;
-  if (!(ms < 9.2233720368547e15 && ms > -9.2233720368547e15)) {
-    return absl::InvalidArgumentError("duration is out of range");
-  }
-  return static_cast<int64_t>(ms);
+  return DurationSecondsToMs(s);
 }
 
 }  // namespace
@@ -427,14 +423,20 @@ ExprPtr Clone(const Expr& e) {
   return out;
 }
 
-absl::StatusOr<int64_t> EvalDurationMs(const Expr& e, int64_t step_ms,
-                                       int64_t range_ms) {
-  VIGIL_ASSIGN_OR_RETURN(double s, EvalSeconds(e, step_ms, range_ms));
-  double ms = s * 1000.0;
+absl::StatusOr<int64_t> DurationSecondsToMs(double seconds) {
+  const double ms = seconds * 1000.0;
   if (!(ms < 9.2233720368547e15 && ms > -9.2233720368547e15)) {
     return absl::InvalidArgumentError("duration is out of range");
   }
+  const double whole = std::round(ms);
+  if (std::fabs(ms - whole) < 1e-6) return static_cast<int64_t>(whole);
   return static_cast<int64_t>(ms);
+}
+
+absl::StatusOr<int64_t> EvalDurationMs(const Expr& e, int64_t step_ms,
+                                       int64_t range_ms) {
+  VIGIL_ASSIGN_OR_RETURN(double s, EvalSeconds(e, step_ms, range_ms));
+  return DurationSecondsToMs(s);
 }
 
 bool NeedsDurationResolution(const Expr& root) {

@@ -356,6 +356,12 @@ std::vector<const Expr*> Children(const Expr& e);
 // A deep copy of `e` (matchers share their compiled regexes).
 ExprPtr Clone(const Expr& e);
 
+// Seconds as a duration in milliseconds, truncated toward zero like Go's
+// time.Duration(v * 1000). A product within 1e-6 of a whole millisecond is
+// taken as that millisecond, so `1001ms` (1.001 s in a double) stays 1001.
+// Returns InvalidArgument ("duration is out of range") beyond int64.
+absl::StatusOr<int64_t> DurationSecondsToMs(double seconds);
+
 // Evaluates a duration expression to milliseconds. `step_ms` and `range_ms`
 // are the values of step() and range() (query step; end - start).
 // Returns InvalidArgument for division by zero or a result out of range.

@@ -943,14 +943,12 @@ class Parser {
     return Unexpected(context, expected);
   }
 
-  // Seconds (a literal) to milliseconds, truncating like Prometheus's
-  // time.Duration(v * 1000); InvalidArgument when it cannot be represented.
+  // Seconds (a literal) to milliseconds (see DurationSecondsToMs), with the
+  // error placed at `pos`.
   absl::StatusOr<int64_t> SecondsToMs(double seconds, int pos) {
-    const double ms = seconds * 1000.0;
-    if (!(ms < 9.2233720368547e15 && ms > -9.2233720368547e15)) {
-      return ErrorAt(pos, "duration is out of range");
-    }
-    return static_cast<int64_t>(ms);
+    absl::StatusOr<int64_t> ms = DurationSecondsToMs(seconds);
+    if (!ms.ok()) return ErrorAt(pos, ms.status().message());
+    return ms;
   }
 
   // Turns a parsed duration operand into a literal or an expression, and
