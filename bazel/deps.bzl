@@ -135,6 +135,9 @@ def vigil_dependencies():
 
     _maybe(
         name = "com_github_yhirose_cpp_httplib",
+        # Debian built the library with OpenSSL, zlib and brotli support;
+        # its classes change layout with those macros.
+        header_flags = True,
         required_headers = ["httplib.h"],
         targets = {":httplib": ["cpp-httplib", "-lpthread"]},
     )

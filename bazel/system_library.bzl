@@ -10,7 +10,15 @@ that ship no .pc file (header-only libraries have an empty list).
 
 _SETUP_HINT = "run tools/install_deps.sh (it installs the Debian -dev packages Vigil needs)"
 
-def _link_flags(rctx, entries):
+def _pkg_config(rctx, args, modules):
+    res = rctx.execute(["pkg-config"] + args + modules)
+    if res.return_code != 0:
+        fail("pkg-config could not find %s for @%s: %s\n%s" %
+             (modules, rctx.name, res.stderr.strip(), _SETUP_HINT))
+    return [f for f in res.stdout.strip().split(" ") if f]
+
+def _flags(rctx, entries, header_flags):
+    """Returns (linkopts, defines) for one target."""
     flags = []
     modules = []
     for e in entries:
@@ -18,13 +26,20 @@ def _link_flags(rctx, entries):
             flags.append(e)
         else:
             modules.append(e)
+    defines = []
     if modules:
-        res = rctx.execute(["pkg-config", "--libs"] + modules)
-        if res.return_code != 0:
-            fail("pkg-config could not find %s for @%s: %s\n%s" %
-                 (modules, rctx.name, res.stderr.strip(), _SETUP_HINT))
-        flags = res.stdout.strip().split(" ") + flags
-    return [f for f in flags if f]
+        if header_flags:
+            # The headers compile code against the private dependencies
+            # too, so link those as well.
+            flags = _pkg_config(rctx, ["--libs", "--static"], modules) + flags
+            defines = [
+                f[len("-D"):]
+                for f in _pkg_config(rctx, ["--cflags-only-other"], modules)
+                if f.startswith("-D")
+            ]
+        else:
+            flags = _pkg_config(rctx, ["--libs"], modules) + flags
+    return flags, defines
 
 def _system_repository_impl(rctx):
     for header in rctx.attr.required_headers:
@@ -44,14 +59,17 @@ def _system_repository_impl(rctx):
         pkg, _, name = label.rpartition(":")
         if not name:
             fail("target %r must look like 'package:name'" % label)
-        packages.setdefault(pkg, []).append((name, _link_flags(rctx, entries)))
+        linkopts, defines = _flags(rctx, entries, rctx.attr.header_flags)
+        packages.setdefault(pkg, []).append((name, linkopts, defines))
 
     for pkg, targets in packages.items():
         lines = ['package(default_visibility = ["//visibility:public"])', ""]
-        for name, flags in sorted(targets):
+        for name, linkopts, defines in sorted(targets):
             lines.append("cc_library(")
             lines.append("    name = %r," % name)
-            lines.append("    linkopts = %r," % flags)
+            lines.append("    linkopts = %r," % linkopts)
+            if defines:
+                lines.append("    defines = %r," % defines)
             lines.append(")")
             lines.append("")
         path = (pkg + "/BUILD.bazel") if pkg else "BUILD.bazel"
@@ -64,6 +82,11 @@ system_repository = repository_rule(
         "targets": attr.string_list_dict(
             mandatory = True,
             doc = "'package:name' -> pkg-config modules or raw link flags",
+        ),
+        "header_flags": attr.bool(
+            doc = "also export the package's -D flags to dependents and " +
+                  "link its private dependencies: for libraries whose " +
+                  "headers change shape with build options (cpp-httplib)",
         ),
         "required_headers": attr.string_list(
             doc = "headers under /usr/include whose absence is a clear error",

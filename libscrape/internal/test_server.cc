@@ -1,9 +1,5 @@
 #include "libscrape/internal/test_server.h"
 
-// Match how Debian built libcpp-httplib (pkg-config cpp-httplib --cflags).
-#define CPPHTTPLIB_OPENSSL_SUPPORT
-#define CPPHTTPLIB_ZLIB_SUPPORT
-#define CPPHTTPLIB_BROTLI_SUPPORT
 #include <httplib.h>
 #include <zlib.h>
 
