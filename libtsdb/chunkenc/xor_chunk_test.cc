@@ -189,7 +189,8 @@ TEST(XorChunkTest, CorruptBytesNeverCrash) {
     XorChunk cont;
     (void)XorChunk::FromBytes(bad, &cont);
   }
-  XorIterator it(good.substr(0, good.size() / 2));
+  std::string half = good.substr(0, good.size() / 2);
+  XorIterator it(half);
   while (it.Next()) {
   }
   EXPECT_EQ(it.status().code(), absl::StatusCode::kDataLoss);
