@@ -121,9 +121,11 @@ void Group::Eval(int64_t ts_ms) {
     stale_series_.clear();
   }
   iterations_.fetch_add(1);
+  absl::Duration took = absl::Now() - start;
+  if (took > absl::Milliseconds(interval_ms_)) slow_.fetch_add(1);
   absl::MutexLock l(&mu_);
   last_eval_ms_ = ts_ms;
-  eval_duration_ = absl::Now() - start;
+  eval_duration_ = took;
   append_errors_.out_of_order += counts.out_of_order;
   append_errors_.out_of_bounds += counts.out_of_bounds;
   append_errors_.duplicate += counts.duplicate;

@@ -112,6 +112,8 @@ class Group {
   absl::Duration eval_duration() const;
   int64_t iterations_total() const { return iterations_.load(); }
   int64_t iterations_missed() const { return missed_.load(); }
+  // Evaluations that took longer than the interval.
+  int64_t iterations_slow() const { return slow_.load(); }
   int64_t eval_failures() const { return failures_.load(); }
   AppendCounts append_errors() const;
 
@@ -135,6 +137,7 @@ class Group {
 
   std::atomic<int64_t> iterations_{0};
   std::atomic<int64_t> missed_{0};
+  std::atomic<int64_t> slow_{0};
   std::atomic<int64_t> failures_{0};
 
   mutable absl::Mutex mu_;

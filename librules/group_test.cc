@@ -68,6 +68,7 @@ TEST(GroupTest, AppendsAndWritesStaleMarkers) {
   EXPECT_TRUE(model::IsStaleNaN(sb[1].second));
   EXPECT_EQ(g.rules()[0]->health(), RuleHealth::kGood);
   EXPECT_EQ(g.iterations_total(), 3);
+  EXPECT_EQ(g.iterations_slow(), 0);
 
   // A failing query marks the rule unhealthy and writes nothing.
   q.SetError("q", absl::InvalidArgumentError("1:1: parse error: x"));
