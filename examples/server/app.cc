@@ -360,8 +360,13 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
   };
   for (const char* path : {"/-/reload", "/-/quit"}) {
     bool quit = std::string(path) == "/-/quit";
-    im.http.Post(prefix + path, lifecycle(quit));
-    im.http.Put(prefix + path, lifecycle(quit));
+    // Registered with a content reader so a bodiless `curl -X POST` (no
+    // Content-Length) is accepted, as Prometheus accepts it.
+    auto h = lifecycle(quit);
+    auto with_reader = [h](const httplib::Request& req, httplib::Response& res,
+                           const httplib::ContentReader&) { h(req, res); };
+    im.http.Post(prefix + path, with_reader);
+    im.http.Put(prefix + path, with_reader);
     im.http.Get(prefix + path, [](const httplib::Request&, httplib::Response& res) {
       res.status = 405;
       res.set_content("Only POST or PUT requests allowed\n", "text/plain; charset=utf-8");

@@ -37,6 +37,15 @@ json_get() {  # url, python expression over `d`
   { echo "1+1 failed"; exit 1; }
 [ "$(json_get "$base/api/v1/status/buildinfo" 'd["status"]')" = success ]
 
+# Discovery hands the two static targets to the scrape manager (<= ~5 s).
+n=0
+for _ in $(seq 1 100); do
+  n=$(json_get "$base/api/v1/targets" 'len(d["data"]["activeTargets"])')
+  [ "$n" = 2 ] && break
+  sleep 0.1
+done
+[ "$n" = 2 ] || { echo "expected 2 active targets, got $n"; exit 1; }
+
 # SIGHUP with a broken config: refused, the server keeps serving.
 printf 'scrape_configs:\n  - job_name: x\n    nonsense: 1\n' >"$cfg"
 kill -HUP "$pid"
