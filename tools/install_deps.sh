@@ -17,6 +17,8 @@ PACKAGES=(
   prometheus prometheus-alertmanager prometheus-node-exporter
   # Tools the tests use (chromium: the web UI's browser test)
   curl python3 chromium
+  # clang + its runtime: libFuzzer runs of the exposition parsers
+  clang libclang-rt-14-dev
 )
 
 missing=()
