@@ -7,13 +7,14 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libscrape/scrape_loop.h"
-#include "libtsdb/storage/memory_storage.h"
+#include "libtsdb/db.h"
 #include "model/matcher.h"
 #include "model/timestamp.h"
 
@@ -66,8 +67,14 @@ class NodeExporterTest : public ::testing::Test {
   pid_t pid_ = -1;
 };
 
-TEST_F(NodeExporterTest, ScrapesIntoStorage) {
-  storage::MemoryStorage storage;
+// The scraped samples land in a libtsdb head (WAL on disk) and read back.
+TEST_F(NodeExporterTest, ScrapesIntoTsdbHead) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  const std::string dir = absl::StrCat(tmp != nullptr ? tmp : "/tmp",
+                                       "/node_exporter_tsdb");
+  auto db = tsdb::DB::Open(dir, tsdb::Options());
+  ASSERT_TRUE(db.ok()) << db.status();
+  storage::Queryable& storage = **db;
   const std::string instance = absl::StrCat("127.0.0.1:", port_);
   auto scraper = NewHttpTargetScraper(
       absl::StrCat("http://", instance, "/metrics"), {},
@@ -76,7 +83,7 @@ TEST_F(NodeExporterTest, ScrapesIntoStorage) {
   ScrapeLoopOptions opts;
   opts.timeout = absl::Seconds(5);
   ScrapeLoop loop(model::Labels::FromPairs({{"job", "node"}, {"instance", instance}}),
-                  std::move(*scraper), &storage, opts);
+                  std::move(*scraper), db->get(), opts);
   // Wait (bounded) for the exporter to listen.
   absl::Status st;
   ScrapeStats stats;
@@ -96,6 +103,7 @@ TEST_F(NodeExporterTest, ScrapesIntoStorage) {
   EXPECT_LE(stats.series_added, 10u);  // the cache serves known series
 
   auto q = storage.NewQuerier(0, model::kMaxTimeMs);
+  ASSERT_TRUE(q.ok()) << q.status();
   auto set = (*q)->Select(true, nullptr,
                           {model::Matcher::Equal("__name__", "node_exporter_build_info")});
   ASSERT_TRUE(set->Next());
