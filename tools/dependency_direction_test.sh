@@ -29,12 +29,15 @@ require() {
     echo "FAIL: $1 should list $2 (is the genquery broken?)"; fail=1
   fi
 }
+require promql '^//libpromql:engine$'
 require promql_engine '^//libtsdb/storage:storage$'
 require promql_engine '^//model:labels$'
 require rules '^//libpromql:value$'
 
 # PromQL runs over any storage: only the storage interfaces, never the TSDB
 # engine, the scraper, discovery or rules.
+forbid promql '^//(libscrape|libsd|librules|examples)[/:]' "libscrape, libsd, librules or examples"
+forbid promql '^//libtsdb(:|/(chunkenc|index|wal|chunks)[:/])' "the TSDB engine"
 forbid promql_engine '^//(libscrape|libsd|librules|examples)[/:]' "libscrape, libsd, librules or examples"
 forbid promql_engine '^//libtsdb(:|/(chunkenc|index|wal|chunks)[:/])' "the TSDB engine"
 forbid promql_parser '^//(libtsdb|libscrape|libsd|librules|examples)[/:]' "storage or any other library"
@@ -44,6 +47,10 @@ forbid tsdb_storage '^//(libpromql|libscrape|libsd|librules|examples)[/:]|^//lib
 # Discovery and relabeling sit at the start of the flow.
 forbid relabel '^//(libtsdb|libpromql|libscrape|librules|examples)[/:]' "anything downstream"
 forbid discovery '^//(libtsdb|libpromql|libscrape|librules|examples)[/:]' "anything downstream"
+forbid sd '^//(libtsdb|libpromql|libscrape|librules|examples)[/:]' "anything downstream"
+# Scraping writes through the storage interfaces only.
+forbid scrape '^//(libpromql|librules|examples)[/:]' "PromQL, rules or examples"
+forbid scrape '^//libtsdb(:|/(chunkenc|index|wal|chunks)[:/])' "the TSDB engine"
 # The exposition parsers stand alone.
 forbid textparse '^//(libtsdb|libpromql|libsd|librules|examples)[/:]' "other libraries"
 # Rules evaluate through PromQL and write through the storage interfaces.
