@@ -26,6 +26,12 @@ std::string GoPercentF(double f) {
   return absl::StrFormat("%f", f);
 }
 
+// Whether a timestamp in seconds is finite and its milliseconds fit int64
+// (a converted out-of-range double is undefined behaviour).
+bool TimestampFitsMs(double seconds) {
+  return std::isfinite(seconds) && std::fabs(seconds) < 9.2e15;
+}
+
 class OpenMetricsParser final : public Parser {
  public:
   OpenMetricsParser(absl::string_view body, const ParserOptions& options)
@@ -303,7 +309,7 @@ bool OpenMetricsParser::ParseExemplar(Entry* err) {
           internal::Quote(buf_.substr(start_, pos_ - start_))));
       return false;
     }
-    if (std::isnan(ts) || std::isinf(ts)) {
+    if (!TimestampFitsMs(ts)) {
       *err = Fail(absl::StrCat("invalid exemplar timestamp ", GoPercentF(ts)));
       return false;
     }
@@ -364,7 +370,7 @@ Entry OpenMetricsParser::ParseSeries() {
           e, " while parsing: ",
           internal::Quote(buf_.substr(start_, pos_ - start_))));
     }
-    if (std::isnan(ts) || std::isinf(ts)) {
+    if (!TimestampFitsMs(ts)) {
       return Fail(absl::StrCat("invalid timestamp ", GoPercentF(ts)));
     }
     has_ts_ = true;

@@ -164,6 +164,11 @@ INSTANTIATE_TEST_SUITE_P(
                   "invalid exemplar timestamp NaN"},
         ErrorCase{"a 1 2 3\n# EOF\n", 1, "expected next entry after timestamp"},
         ErrorCase{"a 1 +Inf\n# EOF\n", 1, "invalid timestamp +Inf"},
+        // Found by libFuzzer: seconds whose milliseconds overflow int64.
+        ErrorCase{"a 0 033333333333333333\n# EOF\n", 1,
+                  "invalid timestamp 33333333333333332.000000"},
+        ErrorCase{"a 1 # {x=\"y\"} 1 1e300\n# EOF\n", 1,
+                  "invalid exemplar timestamp"},
         ErrorCase{"a 1 ct@5\n# EOF\n", 1, "expected timestamp or comment"},
         ErrorCase{"a x\n# EOF\n", 1, "strconv.ParseFloat: parsing \"x\""},
         ErrorCase{"# TYPE a untyped\n# EOF\n", 1,
