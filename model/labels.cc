@@ -41,26 +41,10 @@ std::vector<PairView> Normalize(std::vector<PairView> pairs) {
 const uint64_t Labels::kEmptyHash = XXH3_64bits("", 0);
 
 Labels Labels::FromSortedUnique(const std::vector<PairView>& pairs) {
-  Labels l;
-  if (pairs.empty()) return l;
-  auto rep = std::make_shared<Rep>();
-  size_t bytes = 0;
-  for (const auto& p : pairs) bytes += p.first.size() + p.second.size() + 2;
-  rep->data.reserve(bytes);
-  rep->offsets.reserve(pairs.size() * 2 + 1);
-  for (const auto& p : pairs) {
-    rep->offsets.push_back(static_cast<uint32_t>(rep->data.size()));
-    rep->data.append(p.first.data(), p.first.size());
-    rep->data.push_back(kSep);
-    rep->offsets.push_back(static_cast<uint32_t>(rep->data.size()));
-    rep->data.append(p.second.data(), p.second.size());
-    rep->data.push_back(kSep);
-  }
-  rep->offsets.push_back(static_cast<uint32_t>(rep->data.size()));
-  rep->size = pairs.size();
-  rep->hash = XXH3_64bits(rep->data.data(), rep->data.size());
-  l.rep_ = std::move(rep);
-  return l;
+  std::vector<LabelView> views;
+  views.reserve(pairs.size());
+  for (const auto& p : pairs) views.push_back(LabelView{p.first, p.second});
+  return FromSortedViews(views);
 }
 
 Labels Labels::FromSortedViews(absl::Span<const LabelView> pairs) {
