@@ -65,9 +65,7 @@ absl::StatusOr<AlertmanagerConfig> ParseOne(const YAML::Node& n,
       if (!r.ok()) return r.status();
       c.alert_relabel_configs = std::move(*r);
     } else if (absl::EndsWith(key, "_sd_configs")) {
-      YAML::Emitter e;
-      e << v;
-      c.sd_configs.emplace_back(key, e.c_str());
+      c.sd_configs.emplace_back(key, v);
     } else if (std::find(http_fields.begin(), http_fields.end(), key) ==
                http_fields.end()) {
       return Err(source, it->first,
@@ -88,6 +86,10 @@ std::string AlertsPath(absl::string_view path_prefix) {
   while (!p.empty() && p.back() == '/') p.pop_back();
   if (!p.empty() && p.front() != '/') p = "/" + p;
   return p + "/api/v2/alerts";
+}
+
+std::string AlertmanagerSetName(size_t index) {
+  return absl::StrCat("config-", index);
 }
 
 absl::StatusOr<AlertingConfig> ParseAlertingConfig(const YAML::Node& node,

@@ -12,7 +12,7 @@
 //       relabel_configs: [...]     # on Alertmanager targets
 //       alert_relabel_configs: [...]  # on alerts sent to this set (3.x)
 //       basic_auth / authorization / tls_config / proxy_url ...  (<http_config>)
-//       <kind>_sd_configs: [...]   # kept as YAML text for the SD manager
+//       <kind>_sd_configs: [...]   # kept as YAML for the caller's SD manager
 //
 // Errors are InvalidArgument "<source>:<line>:<col>: <message>".
 //
@@ -31,10 +31,7 @@
 #include "libsd/http_client.h"
 #include "libsd/relabel.h"
 #include "libsd/target_group.h"
-
-namespace YAML {
-class Node;
-}
+#include "yaml-cpp/yaml.h"
 
 namespace vigil::notifier {
 
@@ -47,9 +44,10 @@ struct AlertmanagerConfig {
   std::vector<sd::TargetGroup> static_configs;
   std::vector<sd::RelabelConfig> relabel_configs;
   std::vector<sd::RelabelConfig> alert_relabel_configs;
-  // Service discovery sections by key ("kubernetes_sd_configs", ...), each
-  // as YAML text, for the caller's discovery manager.
-  std::vector<std::pair<std::string, std::string>> sd_configs;
+  // Service discovery sections by key ("kubernetes_sd_configs", ...),
+  // unparsed (marks kept for errors), for the caller's discovery manager,
+  // which reports their groups under AlertmanagerSetName(index).
+  std::vector<std::pair<std::string, YAML::Node>> sd_configs;
 };
 
 struct AlertingConfig {
@@ -63,6 +61,10 @@ absl::StatusOr<AlertingConfig> ParseAlertingConfig(const YAML::Node& node,
 
 // "/api/v2/alerts" under `path_prefix` (Prometheus's postPath).
 std::string AlertsPath(absl::string_view path_prefix);
+
+// The discovery job name of the set at `index` of `alertmanagers`:
+// "config-<index>", as Prometheus names them (AlertmanagerConfigs.ToMap).
+std::string AlertmanagerSetName(size_t index);
 
 }  // namespace vigil::notifier
 

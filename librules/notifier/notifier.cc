@@ -2,17 +2,22 @@
 
 #include <curl/curl.h>
 
+#include <deque>
 #include <fstream>
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
+#include "model/status_macros.h"
+#include "yaml-cpp/yaml.h"
 
 namespace vigil::notifier {
 namespace {
@@ -182,69 +187,313 @@ std::string EncodeAlertsJson(const std::vector<Alert>& alerts) {
   return arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-struct Notifier::Target {
-  std::string url;
-  std::shared_ptr<AlertmanagerStats> stats;
+// One Alertmanager's queue and sender thread (Prometheus's sendLoop).
+class Notifier::SendLoop {
+ public:
+  SendLoop(std::string url, std::shared_ptr<const AlertmanagerConfig> cfg,
+           const NotifierOptions* opts, std::atomic<int64_t>* dropped_total)
+      : url_(std::move(url)),
+        opts_(opts),
+        dropped_total_(dropped_total),
+        cfg_(std::move(cfg)) {}
+  ~SendLoop() { Stop(false); }
+
+  const std::string& url() const { return url_; }
+
+  void SetConfig(std::shared_ptr<const AlertmanagerConfig> cfg) {
+    absl::MutexLock l(&mu_);
+    cfg_ = std::move(cfg);
+  }
+
+  void Add(const std::vector<Alert>& alerts) {
+    absl::MutexLock l(&mu_);
+    if (stopping_) return;
+    const size_t cap = opts_->queue_capacity;
+    size_t skip = 0;
+    if (alerts.size() > cap) skip = alerts.size() - cap;
+    size_t incoming = alerts.size() - skip;
+    if (queue_.size() + incoming > cap) {
+      size_t d = queue_.size() + incoming - cap;
+      queue_.erase(queue_.begin(), queue_.begin() + d);
+      skip += d;
+    }
+    CountDropped(skip);
+    for (size_t i = alerts.size() - incoming; i < alerts.size(); ++i) {
+      queue_.push_back(alerts[i]);
+    }
+  }
+
+  void Start() {
+    absl::MutexLock l(&mu_);
+    if (thread_.joinable() || stopping_) return;
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  // Asks the thread to end: with `drain`, after sending what is queued
+  // (until a batch fails), else after the batch in flight. Alerts left
+  // are counted as dropped.
+  void RequestStop(bool drain) {
+    absl::MutexLock l(&mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    drain_ = drain;
+  }
+
+  void Stop(bool drain) {
+    RequestStop(drain);
+    if (thread_.joinable()) thread_.join();
+    absl::MutexLock l(&mu_);
+    CountDropped(queue_.size());
+    queue_.clear();
+  }
+
+  bool Idle() const {
+    absl::MutexLock l(&mu_);
+    return queue_.empty() && !in_flight_;
+  }
+  bool Finished() const {
+    absl::MutexLock l(&mu_);
+    return finished_ || !thread_.joinable();
+  }
+  size_t QueueLength() const {
+    absl::MutexLock l(&mu_);
+    return queue_.size();
+  }
+  AlertmanagerStats Stats() const {
+    absl::MutexLock l(&mu_);
+    AlertmanagerStats s = stats_;
+    s.url = url_;
+    s.queue_length = static_cast<int64_t>(queue_.size());
+    return s;
+  }
+
+ private:
+  void CountDropped(size_t n) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (n == 0) return;
+    stats_.dropped += static_cast<int64_t>(n);
+    dropped_total_->fetch_add(static_cast<int64_t>(n));
+  }
+
+  void Run() {
+    while (true) {
+      std::vector<Alert> batch;
+      std::shared_ptr<const AlertmanagerConfig> cfg;
+      {
+        absl::MutexLock l(&mu_);
+        auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+          return !queue_.empty() || stopping_;
+        };
+        mu_.Await(absl::Condition(&ready));
+        if (stopping_ && (!drain_ || queue_.empty())) {
+          CountDropped(queue_.size());
+          queue_.clear();
+          finished_ = true;
+          return;
+        }
+        size_t n = std::min(queue_.size(), opts_->max_batch_size);
+        batch.assign(std::make_move_iterator(queue_.begin()),
+                     std::make_move_iterator(queue_.begin() + n));
+        queue_.erase(queue_.begin(), queue_.begin() + n);
+        in_flight_ = true;
+        cfg = cfg_;
+      }
+      const std::string body = EncodeAlertsJson(batch);
+      absl::Time start = absl::Now();
+      absl::StatusOr<long> r =
+          PostJson(url_, body, cfg->http, cfg->timeout, opts_->user_agent);
+      absl::MutexLock l(&mu_);
+      in_flight_ = false;
+      stats_.requests++;
+      stats_.last_latency = absl::Now() - start;
+      if (r.ok()) {
+        stats_.sent += static_cast<int64_t>(batch.size());
+        continue;
+      }
+      stats_.errors += static_cast<int64_t>(batch.size());
+      stats_.last_error = std::string(r.status().message());
+      CountDropped(batch.size());
+      if (stopping_) drain_ = false;  // a failing Alertmanager ends the drain
+    }
+  }
+
+  const std::string url_;
+  const NotifierOptions* const opts_;
+  std::atomic<int64_t>* const dropped_total_;
+
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const AlertmanagerConfig> cfg_ ABSL_GUARDED_BY(mu_);
+  std::deque<Alert> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool drain_ ABSL_GUARDED_BY(mu_) = false;
+  bool in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  AlertmanagerStats stats_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;  // set under mu_, joined by Stop()
 };
 
 struct Notifier::Set {
-  AlertmanagerConfig cfg;
+  std::shared_ptr<const AlertmanagerConfig> cfg;
   std::vector<sd::TargetGroup> discovered;
-  std::vector<Target> targets;
+  std::vector<std::shared_ptr<SendLoop>> loops;  // active Alertmanagers
+  std::vector<std::string> dropped_urls;
 };
 
-Notifier::Notifier(NotifierOptions options) : opts_(std::move(options)) {}
+namespace {
+
+// The set's service-discovery sections as text, to tell whether its
+// discovered groups still apply after a reload.
+std::string SdText(const AlertmanagerConfig& c) {
+  std::string out;
+  for (const auto& [key, node] : c.sd_configs) {
+    YAML::Emitter e;
+    e << node;
+    absl::StrAppend(&out, key, "\n", e.c_str(), "\n");
+  }
+  return out;
+}
+
+std::string UrlOf(const model::Labels& l) {
+  return absl::StrCat(l.Get(kSchemeLabel), "://", l.Get(sd::kAddressLabel),
+                      l.Get(kAlertsPathLabel));
+}
+
+}  // namespace
+
+Notifier::Notifier(NotifierOptions options) : opts_(std::move(options)) {
+  external_labels_ = opts_.external_labels;
+  alert_relabel_configs_ = opts_.alert_relabel_configs;
+}
 
 Notifier::~Notifier() { Stop(); }
 
-absl::Status Notifier::RebuildTargets(Set* set) {
-  std::vector<Target> targets;
+absl::Status Notifier::RebuildTargets(
+    Set* set, std::map<std::string, std::shared_ptr<SendLoop>>* reuse) {
+  const AlertmanagerConfig& cfg = *set->cfg;
+  std::vector<std::shared_ptr<SendLoop>> loops;
+  std::vector<std::string> dropped;
   std::set<std::string> seen;
-  std::vector<const sd::TargetGroup*> groups;
-  for (const auto& g : set->cfg.static_configs) groups.push_back(&g);
-  for (const auto& g : set->discovered) groups.push_back(&g);
-  for (const sd::TargetGroup* g : groups) {
-    for (const model::Labels& t : g->targets) {
-      model::LabelsBuilder b(g->labels);
-      for (const model::LabelView l : t) b.Set(l.name, l.value);
-      if (b.Get(kSchemeLabel).empty()) b.Set(kSchemeLabel, set->cfg.scheme);
-      if (b.Get(kAlertsPathLabel).empty()) {
-        b.Set(kAlertsPathLabel, AlertsPath(set->cfg.path_prefix));
+  absl::Status status;
+  const std::string alerts_path = AlertsPath(cfg.path_prefix);
+  auto add_group = [&](const sd::TargetGroup& g) -> absl::Status {
+    std::vector<std::string> urls, group_dropped;
+    for (const model::Labels& t : g.targets) {
+      // Prometheus's order: the target's labels, the set's scheme and
+      // path, then group labels the target does not have.
+      model::LabelsBuilder b(t);
+      b.Set(kSchemeLabel, cfg.scheme);
+      b.Set(kAlertsPathLabel, alerts_path);
+      for (const model::LabelView l : g.labels) {
+        if (!t.Has(l.name)) b.Set(l.name, l.value);
       }
-      std::optional<model::Labels> l =
-          sd::Process(b.Build(), set->cfg.relabel_configs);
-      if (!l) continue;
-      std::string addr(l->Get(sd::kAddressLabel));
-      if (addr.empty() || absl::StrContains(addr, "/")) {
+      model::Labels pre = b.Build();
+      std::optional<model::Labels> l = sd::Process(pre, cfg.relabel_configs);
+      if (!l) {
+        group_dropped.push_back(UrlOf(pre));
+        continue;
+      }
+      absl::string_view addr = l->Get(sd::kAddressLabel);
+      if (absl::StrContains(addr, "/")) {
         return absl::InvalidArgumentError(
             absl::StrCat("\"", addr, "\" is not a valid hostname"));
       }
-      std::string url = absl::StrCat(l->Get(kSchemeLabel), "://", addr,
-                                     l->Get(kAlertsPathLabel));
-      if (!seen.insert(url).second) continue;
-      auto& st = stats_[url];
-      if (!st) {
-        st = std::make_shared<AlertmanagerStats>();
-        st->url = url;
-      }
-      targets.push_back({url, st});
+      urls.push_back(UrlOf(*l));
     }
+    for (std::string& u : urls) {
+      if (!seen.insert(u).second) continue;
+      std::shared_ptr<SendLoop> loop;
+      auto it = reuse->find(u);
+      if (it != reuse->end()) {
+        loop = std::move(it->second);
+        reuse->erase(it);
+        loop->SetConfig(set->cfg);
+      } else {
+        loop = std::make_shared<SendLoop>(u, set->cfg, &opts_, &dropped_);
+      }
+      loops.push_back(std::move(loop));
+    }
+    for (std::string& u : group_dropped) dropped.push_back(std::move(u));
+    return absl::OkStatus();
+  };
+  for (const auto& g : cfg.static_configs) {
+    absl::Status st = add_group(g);
+    if (!st.ok() && status.ok()) status = st;  // skip the group
   }
-  set->targets = std::move(targets);
+  for (const auto& g : set->discovered) {
+    absl::Status st = add_group(g);
+    if (!st.ok() && status.ok()) status = st;  // skip the group
+  }
+  set->loops = std::move(loops);
+  set->dropped_urls = std::move(dropped);
+  return status;
+}
+
+void Notifier::Retire(std::shared_ptr<SendLoop> loop) {
+  loop->RequestStop(false);
+  retired_.push_back(std::move(loop));
+}
+
+absl::Status Notifier::ApplyConfig(NotifierConfig config) {
+  absl::Status st = ApplyConfig(std::move(config.alertmanagers));
+  if (!st.ok()) return st;
+  absl::MutexLock l(&mu_);
+  external_labels_ = std::move(config.external_labels);
+  alert_relabel_configs_ = std::move(config.alert_relabel_configs);
   return absl::OkStatus();
 }
 
 absl::Status Notifier::ApplyConfig(std::vector<AlertmanagerConfig> sets) {
   absl::MutexLock l(&mu_);
+  std::vector<std::map<std::string, std::shared_ptr<SendLoop>>> reuse(
+      sets.size());
+  for (size_t i = 0; i < sets_.size() && i < sets.size(); ++i) {
+    for (auto& loop : sets_[i]->loops) reuse[i][loop->url()] = loop;
+  }
+  std::vector<std::shared_ptr<const AlertmanagerConfig>> cfgs;
+  for (AlertmanagerConfig& c : sets) {
+    cfgs.push_back(std::make_shared<const AlertmanagerConfig>(std::move(c)));
+    // Static targets are config: a bad one fails before anything changes.
+    Set check;
+    check.cfg = cfgs.back();
+    std::map<std::string, std::shared_ptr<SendLoop>> none;
+    VIGIL_RETURN_IF_ERROR(RebuildTargets(&check, &none));
+  }
   std::vector<std::shared_ptr<Set>> next;
-  for (auto& c : sets) {
+  for (size_t i = 0; i < cfgs.size(); ++i) {
     auto s = std::make_shared<Set>();
-    s->cfg = std::move(c);
-    absl::Status st = RebuildTargets(s.get());
-    if (!st.ok()) return st;
+    s->cfg = cfgs[i];
+    if (i < sets_.size() && SdText(*sets_[i]->cfg) == SdText(*s->cfg)) {
+      s->discovered = sets_[i]->discovered;
+    }
+    // A bad discovered group is skipped (reported by SetTargetGroups).
+    (void)RebuildTargets(s.get(), &reuse[i]);
     next.push_back(std::move(s));
   }
+  // Loops that are not reused stop; the old sets beyond the new count too.
+  std::set<const SendLoop*> kept;
+  for (const auto& s : next) {
+    for (const auto& loop : s->loops) kept.insert(loop.get());
+  }
+  for (const auto& s : sets_) {
+    for (auto& loop : s->loops) {
+      if (kept.count(loop.get()) == 0) Retire(loop);
+    }
+  }
   sets_ = std::move(next);
+  if (started_) {
+    for (const auto& s : sets_) {
+      for (const auto& loop : s->loops) loop->Start();
+    }
+  }
+  // Forget retired loops that have ended.
+  std::vector<std::shared_ptr<SendLoop>> still;
+  for (auto& loop : retired_) {
+    if (loop->Finished()) {
+      loop->Stop(false);  // joins
+    } else {
+      still.push_back(std::move(loop));
+    }
+  }
+  retired_ = std::move(still);
   return absl::OkStatus();
 }
 
@@ -254,144 +503,120 @@ absl::Status Notifier::SetTargetGroups(
   if (index >= sets_.size()) {
     return absl::NotFoundError(absl::StrCat("no alertmanager set ", index));
   }
-  // Copy-on-write: a batch in flight keeps the old set.
-  auto s = std::make_shared<Set>(*sets_[index]);
+  const std::shared_ptr<Set>& old = sets_[index];
+  std::map<std::string, std::shared_ptr<SendLoop>> reuse;
+  for (auto& loop : old->loops) reuse[loop->url()] = loop;
+  // Copy-on-write: readers holding the old set keep a consistent view.
+  auto s = std::make_shared<Set>();
+  s->cfg = old->cfg;
   s->discovered = groups;
-  absl::Status st = RebuildTargets(s.get());
-  if (!st.ok()) return st;
+  absl::Status st = RebuildTargets(s.get(), &reuse);
+  for (auto& [url, loop] : reuse) Retire(loop);
+  if (started_) {
+    for (const auto& loop : s->loops) loop->Start();
+  }
   sets_[index] = std::move(s);
-  return absl::OkStatus();
+  return st;
+}
+
+absl::Status Notifier::SyncGroups(
+    const std::map<std::string, std::vector<sd::TargetGroup>>& by_set) {
+  absl::Status first;
+  for (const auto& [key, groups] : by_set) {
+    size_t index;
+    if (!absl::StartsWith(key, "config-") ||
+        !absl::SimpleAtoi(absl::string_view(key).substr(7), &index)) {
+      continue;
+    }
+    {
+      absl::MutexLock l(&mu_);
+      if (index >= sets_.size()) continue;  // a job of an older config
+    }
+    absl::Status st = SetTargetGroups(index, groups);
+    if (!st.ok() && first.ok()) first = st;
+  }
+  return first;
 }
 
 void Notifier::Send(std::vector<Alert> alerts) {
-  for (Alert& a : alerts) {
-    if (!opts_.external_labels.empty()) {
+  absl::MutexLock l(&mu_);
+  if (!external_labels_.empty()) {
+    for (Alert& a : alerts) {
       model::LabelsBuilder b(a.labels);
-      for (const model::LabelView l : opts_.external_labels) {
-        if (b.Get(l.name).empty()) b.Set(l.name, l.value);
+      for (const model::LabelView lv : external_labels_) {
+        if (b.Get(lv.name).empty()) b.Set(lv.name, lv.value);
       }
       a.labels = b.Build();
     }
   }
-  alerts = Relabel(alerts, opts_.alert_relabel_configs);
-  absl::MutexLock l(&mu_);
-  size_t cap = opts_.queue_capacity;
-  if (alerts.size() > cap) {
-    size_t d = alerts.size() - cap;
-    dropped_.fetch_add(d);
-    alerts.erase(alerts.begin(), alerts.begin() + d);
+  alerts = Relabel(alerts, alert_relabel_configs_);
+  if (alerts.empty()) return;
+  for (const auto& s : sets_) {
+    if (s->loops.empty()) continue;
+    if (s->cfg->alert_relabel_configs.empty()) {
+      for (const auto& loop : s->loops) loop->Add(alerts);
+      continue;
+    }
+    std::vector<Alert> mine = Relabel(alerts, s->cfg->alert_relabel_configs);
+    if (mine.empty()) continue;
+    for (const auto& loop : s->loops) loop->Add(mine);
   }
-  if (queue_.size() + alerts.size() > cap) {
-    size_t d = queue_.size() + alerts.size() - cap;
-    dropped_.fetch_add(d);
-    queue_.erase(queue_.begin(), queue_.begin() + d);
-  }
-  for (Alert& a : alerts) queue_.push_back(std::move(a));
 }
 
 void Notifier::Start() {
   absl::MutexLock l(&mu_);
-  if (thread_.joinable()) return;
-  stopping_ = false;
-  thread_ = std::thread([this] { Loop(); });
+  started_ = true;
+  for (const auto& s : sets_) {
+    for (const auto& loop : s->loops) loop->Start();
+  }
 }
 
 void Notifier::Stop() {
+  std::vector<std::shared_ptr<SendLoop>> loops;
   {
     absl::MutexLock l(&mu_);
-    stopping_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
-}
-
-void Notifier::Loop() {
-  while (true) {
-    std::vector<Alert> batch;
-    {
-      absl::MutexLock l(&mu_);
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return !queue_.empty() || stopping_;
-      };
-      mu_.Await(absl::Condition(&ready));
-      if (queue_.empty()) return;  // stopping and drained
-      size_t n = std::min(queue_.size(), opts_.max_batch_size);
-      batch.assign(std::make_move_iterator(queue_.begin()),
-                   std::make_move_iterator(queue_.begin() + n));
-      queue_.erase(queue_.begin(), queue_.begin() + n);
-      in_flight_ = true;
+    started_ = false;
+    for (const auto& s : sets_) {
+      for (const auto& loop : s->loops) loop->RequestStop(true);
+      loops.insert(loops.end(), s->loops.begin(), s->loops.end());
     }
-    SendBatch(batch);
-    absl::MutexLock l(&mu_);
-    in_flight_ = false;
+    loops.insert(loops.end(), retired_.begin(), retired_.end());
+    retired_.clear();
   }
-}
-
-void Notifier::SendBatch(const std::vector<Alert>& batch) {
-  std::vector<std::shared_ptr<Set>> sets;
-  {
-    absl::MutexLock l(&mu_);
-    sets = sets_;
-  }
-  struct Job {
-    std::string url;
-    std::shared_ptr<AlertmanagerStats> stats;
-    const AlertmanagerConfig* cfg;
-    std::shared_ptr<std::string> body;
-    size_t count;
-    bool ok = false;
-  };
-  std::vector<Job> jobs;
-  for (const auto& s : sets) {
-    std::vector<Alert> alerts = Relabel(batch, s->cfg.alert_relabel_configs);
-    if (alerts.empty()) continue;
-    auto body = std::make_shared<std::string>(EncodeAlertsJson(alerts));
-    for (const Target& t : s->targets) {
-      jobs.push_back({t.url, t.stats, &s->cfg, body, alerts.size()});
-    }
-  }
-  if (jobs.empty()) {
-    dropped_.fetch_add(batch.size());
-    return;
-  }
-  std::vector<std::thread> threads;
-  threads.reserve(jobs.size());
-  for (Job& j : jobs) {
-    threads.emplace_back([&j, this] {
-      absl::Time start = absl::Now();
-      absl::StatusOr<long> r =
-          PostJson(j.url, *j.body, j.cfg->http, j.cfg->timeout, opts_.user_agent);
-      absl::Duration took = absl::Now() - start;
-      absl::MutexLock l(&mu_);
-      j.stats->requests++;
-      j.stats->last_latency = took;
-      if (r.ok()) {
-        j.stats->sent += j.count;
-        j.ok = true;
-      } else {
-        j.stats->errors += j.count;
-        j.stats->last_error = std::string(r.status().message());
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  bool any = false;
-  for (const Job& j : jobs) any = any || j.ok;
-  if (!any) dropped_.fetch_add(batch.size());
+  // Drains run in parallel, each bounded by its set's timeout per batch.
+  for (auto& loop : loops) loop->Stop(true);
 }
 
 bool Notifier::WaitIdle(absl::Duration timeout) {
-  absl::MutexLock l(&mu_);
-  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return queue_.empty() && !in_flight_;
-  };
-  return mu_.AwaitWithTimeout(absl::Condition(&idle), timeout);
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    bool idle = true;
+    {
+      absl::MutexLock l(&mu_);
+      for (const auto& s : sets_) {
+        for (const auto& loop : s->loops) idle = idle && loop->Idle();
+      }
+    }
+    if (idle) return true;
+    if (absl::Now() >= deadline) return false;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
 }
 
 std::vector<std::string> Notifier::AlertmanagerUrls() const {
   absl::MutexLock l(&mu_);
   std::vector<std::string> out;
   for (const auto& s : sets_) {
-    for (const Target& t : s->targets) out.push_back(t.url);
+    for (const auto& loop : s->loops) out.push_back(loop->url());
+  }
+  return out;
+}
+
+std::vector<std::string> Notifier::DroppedAlertmanagerUrls() const {
+  absl::MutexLock l(&mu_);
+  std::vector<std::string> out;
+  for (const auto& s : sets_) {
+    out.insert(out.end(), s->dropped_urls.begin(), s->dropped_urls.end());
   }
   return out;
 }
@@ -399,13 +624,24 @@ std::vector<std::string> Notifier::AlertmanagerUrls() const {
 std::vector<AlertmanagerStats> Notifier::Stats() const {
   absl::MutexLock l(&mu_);
   std::vector<AlertmanagerStats> out;
-  for (const auto& [url, st] : stats_) out.push_back(*st);
+  for (const auto& s : sets_) {
+    for (const auto& loop : s->loops) out.push_back(loop->Stats());
+  }
   return out;
+}
+
+model::Labels Notifier::external_labels() const {
+  absl::MutexLock l(&mu_);
+  return external_labels_;
 }
 
 size_t Notifier::queue_length() const {
   absl::MutexLock l(&mu_);
-  return queue_.size();
+  size_t n = 0;
+  for (const auto& s : sets_) {
+    for (const auto& loop : s->loops) n += loop->QueueLength();
+  }
+  return n;
 }
 
 }  // namespace vigil::notifier

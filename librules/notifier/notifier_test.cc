@@ -165,9 +165,9 @@ TEST(NotifierTest, BatchesLabelsAndCounts) {
                 "http://" + am.address() + "/api/v2/alerts",
                 "http://127.0.0.1:" + std::to_string(dead_port) + "/api/v2/alerts"}));
   std::vector<Alert> alerts;
-  for (int i = 0; i < 151; ++i) alerts.push_back(MakeAlert("A", i));
-  n.Send(alerts);  // 150 after relabeling drops i=7
-  EXPECT_EQ(n.queue_length(), 150);
+  for (int i = 0; i < 601; ++i) alerts.push_back(MakeAlert("A", i));
+  n.Send(alerts);  // 600 after relabeling drops i=7, queued per Alertmanager
+  EXPECT_EQ(n.queue_length(), 1200);
   n.Start();
   ASSERT_TRUE(n.WaitIdle(absl::Seconds(30)));
   std::vector<std::string> bodies = am.bodies();
@@ -184,8 +184,8 @@ TEST(NotifierTest, BatchesLabelsAndCounts) {
       EXPECT_NE(a["labels"]["i"], "7");
     }
   }
-  EXPECT_EQ(sizes, (std::vector<size_t>{64, 64, 22}));
-  EXPECT_EQ(total, 150);
+  EXPECT_EQ(sizes, (std::vector<size_t>{256, 256, 88}));  // 3.x batch size
+  EXPECT_EQ(total, 600);
   EXPECT_EQ(am.content_type(), "application/json");
   EXPECT_EQ(am.auth(), "Bearer tok");
   int64_t sent = 0, errors = 0;
@@ -199,16 +199,30 @@ TEST(NotifierTest, BatchesLabelsAndCounts) {
       EXPECT_THAT(s.last_error, HasSubstr("Post \"http://127.0.0.1:"));
     }
   }
-  EXPECT_EQ(sent, 150);
-  EXPECT_EQ(errors, 150);
-  EXPECT_EQ(n.dropped_total(), 0);  // one Alertmanager took each batch
+  EXPECT_EQ(sent, 600);
+  EXPECT_EQ(errors, 600);
+  // Each Alertmanager has its own queue: the dead one dropped its copies.
+  EXPECT_EQ(n.dropped_total(), 600);
   n.Stop();
 }
 
 TEST(NotifierTest, QueueCapacityDropsOldest) {
+  int dead_port = 0;
+  {
+    httplib::Server s;
+    dead_port = s.bind_to_any_port("127.0.0.1");
+  }
+  // (The released socket may still accept into its backlog: a black hole,
+  // hence the short timeout.)
   NotifierOptions o;
   o.queue_capacity = 10;
   Notifier n(o);
+  ASSERT_TRUE(n.ApplyConfig(ParseOrDie("alertmanagers:\n"
+                                       "- timeout: 1s\n"
+                                       "  static_configs: [{targets: ['127.0.0.1:" +
+                                       std::to_string(dead_port) + "']}]\n")
+                                .alertmanagers)
+                  .ok());
   std::vector<Alert> a;
   for (int i = 0; i < 8; ++i) a.push_back(MakeAlert("A", i));
   n.Send(a);
@@ -219,7 +233,7 @@ TEST(NotifierTest, QueueCapacityDropsOldest) {
   for (int i = 0; i < 25; ++i) many.push_back(MakeAlert("B", i));
   n.Send(many);
   EXPECT_EQ(n.dropped_total(), 6 + 15 + 10);
-  // No Alertmanager configured: batches are dropped when sent.
+  // The Alertmanager is down: the batch is dropped when sent.
   n.Start();
   ASSERT_TRUE(n.WaitIdle(absl::Seconds(10)));
   EXPECT_EQ(n.dropped_total(), 41);
@@ -240,7 +254,7 @@ TEST(NotifierTest, FailuresAndTimeoutsAreCountedNotBlocking) {
   ASSERT_TRUE(n.WaitIdle(absl::Seconds(20)));
   n.Send({MakeAlert("B")});  // returns although the sender may be busy
   ASSERT_TRUE(n.WaitIdle(absl::Seconds(20)));
-  EXPECT_EQ(n.dropped_total(), 2);  // no Alertmanager accepted either batch
+  EXPECT_EQ(n.dropped_total(), 4);  // each Alertmanager dropped both batches
   for (const AlertmanagerStats& s : n.Stats()) {
     EXPECT_EQ(s.errors, 2) << s.url;
     EXPECT_EQ(s.sent, 0);
@@ -277,8 +291,103 @@ alertmanagers:
                                       "https://b:9093/prefix/api/v2/alerts"}));
   EXPECT_EQ(n.SetTargetGroups(3, {}).code(), absl::StatusCode::kNotFound);
   g.targets = {model::Labels::FromPairs({{"__address__", "x/y"}})};
-  EXPECT_THAT(n.SetTargetGroups(0, {g}).message(),
+  EXPECT_EQ(n.DroppedAlertmanagerUrls(),
+            (std::vector<std::string>{"https://c:9093/prefix/api/v2/alerts"}));
+  sd::TargetGroup bad;
+  bad.targets = {model::Labels::FromPairs({{"__address__", "x/y"}})};
+  g.targets = {model::Labels::FromPairs({{"__address__", "d:9093"}})};
+  // The bad group is skipped and reported; the others apply.
+  EXPECT_THAT(n.SetTargetGroups(0, {bad, g}).message(),
               HasSubstr("\"x/y\" is not a valid hostname"));
+  EXPECT_EQ(n.AlertmanagerUrls(),
+            (std::vector<std::string>{"https://a:9093/prefix/api/v2/alerts",
+                                      "https://d:9093/prefix/api/v2/alerts"}));
+  EXPECT_TRUE(n.DroppedAlertmanagerUrls().empty());
+}
+
+TEST(NotifierTest, LabelOrderTargetThenSetThenGroup) {
+  Notifier n(NotifierOptions{});
+  AlertingConfig cfg = ParseOrDie(R"(
+alertmanagers:
+- scheme: https
+  relabel_configs:
+  - {source_labels: [__meta_port], target_label: __address__, regex: (.+), replacement: 'host:$1'}
+  kubernetes_sd_configs: [{role: pod}]
+)");
+  ASSERT_TRUE(n.ApplyConfig(cfg.alertmanagers).ok());
+  sd::TargetGroup g;
+  g.labels = model::Labels::FromPairs({{"__meta_port", "1"}, {"__scheme__", "ftp"}});
+  g.targets = {
+      // The target's own __scheme__ is overwritten by the set's scheme.
+      model::Labels::FromPairs({{"__address__", "a:1"}, {"__scheme__", "http"}}),
+      // A target label wins over the group's.
+      model::Labels::FromPairs({{"__address__", "b:1"}, {"__meta_port", "2"}})};
+  ASSERT_TRUE(n.SyncGroups({{"config-0", {g}}, {"config-9", {g}}, {"other", {g}}}).ok());
+  // The group's __scheme__ applies where the target has none: group labels
+  // come after the set's scheme (Prometheus's AlertmanagerFromGroup).
+  EXPECT_EQ(n.AlertmanagerUrls(),
+            (std::vector<std::string>{"https://host:1/api/v2/alerts",
+                                      "ftp://host:2/api/v2/alerts"}));
+}
+
+TEST(NotifierTest, ReloadKeepsDiscoveredGroupsAndQueuesAndAppliesExternalLabels) {
+  FakeAlertmanager am;
+  NotifierOptions o;
+  o.external_labels = model::Labels::FromPairs({{"cluster", "old"}});
+  Notifier n(o);
+  const std::string yaml =
+      "alertmanagers:\n"
+      "- file_sd_configs: [{files: [am.json]}]\n"
+      "  alert_relabel_configs: [{source_labels: [alertname], regex: Skip, action: drop}]\n";
+  AlertingConfig cfg = ParseOrDie(yaml);
+  ASSERT_TRUE(n.ApplyConfig(cfg.alertmanagers).ok());
+  EXPECT_TRUE(n.AlertmanagerUrls().empty());
+  sd::TargetGroup g;
+  g.targets = {model::Labels::FromPairs({{"__address__", am.address()}})};
+  ASSERT_TRUE(n.SetTargetGroups(0, {g}).ok());
+  n.Send({MakeAlert("A", 1), MakeAlert("Skip", 2)});
+  EXPECT_EQ(n.queue_length(), 1);  // the set's alert relabeling dropped Skip
+
+  // Same discovery sections, new relabeling and external labels: the
+  // discovered Alertmanager and its queued alert stay.
+  NotifierConfig next;
+  next.external_labels = model::Labels::FromPairs({{"cluster", "new"}, {"region", "r"}});
+  next.alertmanagers = ParseOrDie(yaml).alertmanagers;
+  next.alertmanagers[0].relabel_configs =
+      ParseOrDie("alert_relabel_configs: [{target_label: __alerts_path__, replacement: /x/api/v2/alerts}]")
+          .alert_relabel_configs;
+  ASSERT_TRUE(n.ApplyConfig(next).ok());
+  EXPECT_EQ(n.AlertmanagerUrls(),
+            (std::vector<std::string>{"http://" + am.address() + "/x/api/v2/alerts"}));
+  EXPECT_EQ(n.external_labels().Get("cluster"), "new");
+  next.alertmanagers = ParseOrDie(yaml).alertmanagers;  // back to the real path
+  ASSERT_TRUE(n.ApplyConfig(next).ok());
+  EXPECT_EQ(n.AlertmanagerUrls(),
+            (std::vector<std::string>{"http://" + am.address() + "/api/v2/alerts"}));
+  n.Send({MakeAlert("B", 3)});
+  n.Start();
+  ASSERT_TRUE(n.WaitIdle(absl::Seconds(20)));
+  std::vector<std::string> bodies = am.bodies();
+  ASSERT_EQ(bodies.size(), 1);
+  nlohmann::json j = nlohmann::json::parse(bodies[0]);
+  ASSERT_EQ(j.size(), 1);  // A was queued for the /x URL, which went away
+  EXPECT_EQ(j[0]["labels"]["alertname"], "B");
+  EXPECT_EQ(j[0]["labels"]["cluster"], "new");
+  EXPECT_EQ(j[0]["labels"]["region"], "r");
+
+  // Changed discovery sections: the old groups no longer apply.
+  ASSERT_TRUE(n.ApplyConfig(ParseOrDie("alertmanagers:\n"
+                                       "- file_sd_configs: [{files: [other.json]}]\n")
+                                .alertmanagers)
+                  .ok());
+  EXPECT_TRUE(n.AlertmanagerUrls().empty());
+  // A bad static target rejects the whole config.
+  EXPECT_THAT(n.ApplyConfig(ParseOrDie("alertmanagers:\n"
+                                       "- static_configs: [{targets: ['a/b']}]\n")
+                                .alertmanagers)
+                  .message(),
+              HasSubstr("\"a/b\" is not a valid hostname"));
+  n.Stop();
 }
 
 }  // namespace
