@@ -68,6 +68,9 @@ ScrapeLoop::ScrapeLoop(model::Labels target_labels,
       scraper_(std::move(scraper)),
       appendable_(appendable),
       options_(std::move(options)) {
+  if (options_.metadata_limit > 0) {
+    metadata_ = std::make_shared<MetadataStore>(options_.metadata_limit);
+  }
   for (int i = 0; i < kNumExtraReport; ++i) {
     model::LabelsBuilder b(target_labels_);
     b.Set(model::kMetricName, kReportNames[i]);
@@ -162,6 +165,39 @@ absl::Status ScrapeLoop::CheckLimits(const model::Labels& l) const {
   return absl::OkStatus();
 }
 
+void ScrapeLoop::CollectMetadata(const textparse::Parser& p,
+                                 textparse::Entry e, absl::string_view body) {
+  // Views into the body stay valid until AppendSamples returns; anything
+  // else (an unescaped copy in the parser) is copied.
+  auto stable = [&](absl::string_view v) -> absl::string_view {
+    if (v.empty() || (v.data() >= body.data() &&
+                      v.data() + v.size() <= body.data() + body.size())) {
+      return v;
+    }
+    meta_scratch_.emplace_back(v.data(), v.size());
+    return meta_scratch_.back();
+  };
+  MetadataStore::Update u;
+  switch (e) {
+    case textparse::Entry::kType:
+      u.kind = MetadataStore::Update::Kind::kType;
+      u.type = p.Type();
+      break;
+    case textparse::Entry::kHelp:
+      u.kind = MetadataStore::Update::Kind::kHelp;
+      u.text = stable(p.Help());
+      break;
+    case textparse::Entry::kUnit:
+      u.kind = MetadataStore::Update::Kind::kUnit;
+      u.text = stable(p.Unit());
+      break;
+    default:
+      return;
+  }
+  u.metric = stable(p.MetaName());
+  meta_updates_.push_back(u);
+}
+
 absl::Status ScrapeLoop::AppendSamples(storage::Appender* app,
                                        absl::string_view body,
                                        absl::string_view content_type,
@@ -179,11 +215,16 @@ absl::Status ScrapeLoop::AppendSamples(storage::Appender* app,
                          textparse::NewParser(choice->format, body, popts));
   model::Labels scraped;
   bool limit_exceeded = false;
+  meta_updates_.clear();
+  meta_scratch_.clear();
   for (;;) {
     textparse::Entry e = p->Next();
     if (e == textparse::Entry::kEOF) break;
     if (e == textparse::Entry::kError) return p->status();
-    if (e != textparse::Entry::kSeries) continue;
+    if (e != textparse::Entry::kSeries) {
+      if (metadata_ != nullptr) CollectMetadata(*p, e, body);
+      continue;
+    }
     ++stats->samples_scraped;
     const absl::string_view key = p->Series();
     CacheEntry* ce;
@@ -249,6 +290,7 @@ absl::Status ScrapeLoop::AppendSamples(storage::Appender* app,
   if (limit_exceeded) {
     return absl::ResourceExhaustedError("sample limit exceeded");
   }
+  if (metadata_ != nullptr) metadata_->Apply(meta_updates_);
   return absl::OkStatus();
 }
 

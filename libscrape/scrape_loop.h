@@ -35,6 +35,7 @@
 #define VIGIL_LIBSCRAPE_SCRAPE_LOOP_H_
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,6 +47,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "libscrape/http_client.h"
+#include "libscrape/metadata_store.h"
 #include "libscrape/textparse/content_type.h"
 #include "libsd/relabel.h"
 #include "libtsdb/storage/appender.h"
@@ -86,6 +88,9 @@ struct ScrapeLoopOptions {
   // Also report scrape_timeout_seconds, scrape_sample_limit and
   // scrape_body_size_bytes (-1 when the body limit was exceeded).
   bool extra_scrape_metrics = false;
+  // Metric families whose TYPE/HELP/UNIT the loop keeps (see
+  // MetadataStore); 0 keeps no metadata.
+  size_t metadata_limit = MetadataStore::kDefaultMaxFamilies;
 };
 
 enum class TargetHealthState { kUnknown, kUp, kDown };
@@ -138,6 +143,9 @@ class ScrapeLoop {
   const ScrapeLoopOptions& options() const { return options_; }
   // Entries in the series cache (for tests).
   size_t CacheSize() const { return cache_.size(); }
+  // The metadata of the target's last successful scrapes; null when
+  // options().metadata_limit is 0. Safe to read from any thread.
+  std::shared_ptr<const MetadataStore> metadata() const { return metadata_; }
 
  private:
   struct CacheEntry {
@@ -157,6 +165,9 @@ class ScrapeLoop {
   absl::StatusOr<std::optional<model::Labels>> MutateLabels(
       const model::Labels& scraped) const;
   absl::Status CheckLimits(const model::Labels& l) const;
+  // Queues the metadata of a HELP/TYPE/UNIT entry for MetadataStore::Apply.
+  void CollectMetadata(const textparse::Parser& p, textparse::Entry e,
+                       absl::string_view body);
   // Ends iteration `iter_`: marks seen entries (success) or forgets new
   // ones (failure), writes stale markers for the previous scrape's series
   // not seen now, evicts old entries.
@@ -177,6 +188,10 @@ class ScrapeLoop {
   uint64_t iter_ = 0;                  // iterations started
   bool ended_ = false;                 // EndOfRunStaleness done
   ScrapeResponse resp_;
+
+  std::shared_ptr<MetadataStore> metadata_;
+  std::vector<MetadataStore::Update> meta_updates_;  // of the running scrape
+  std::deque<std::string> meta_scratch_;  // texts not in the body (escaped)
 
   // Report series: labels and refs.
   struct ReportSeries {

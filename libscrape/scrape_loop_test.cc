@@ -388,3 +388,54 @@ TEST_F(ScrapeLoopTest, InvalidNamesUnderLegacyValidation) {
 
 }  // namespace
 }  // namespace vigil::scrape
+
+namespace vigil::scrape {
+namespace {
+
+TEST_F(ScrapeLoopTest, KeepsMetadataOfTextAndOpenMetrics) {
+  Serve(
+      "# HELP http_requests_total Requests with \\\\ and \\n escapes.\n"
+      "# TYPE http_requests_total counter\n"
+      "http_requests_total{code=\"200\"} 3\n"
+      "# HELP temp Temperature.\n"
+      "# TYPE temp untyped\n"
+      "temp 1\n"
+      "# a comment\n");
+  auto loop = NewLoop();
+  ASSERT_TRUE(loop->ScrapeAndReport(1000).ok());
+  std::shared_ptr<const MetadataStore> md = loop->metadata();
+  ASSERT_NE(md, nullptr);
+  std::optional<MetricMetadata> m = md->Get("http_requests_total");
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->type, textparse::MetricType::kCounter);
+  EXPECT_EQ(m->help, "Requests with \\ and \n escapes.");
+  EXPECT_EQ(md->Get("temp")->type, textparse::MetricType::kUnknown);
+  EXPECT_EQ(md->size(), 2);
+
+  // OpenMetrics: UNIT, and the family name (without _total).
+  srv_->Set("/metrics",
+            Reply{200, "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                  "# TYPE build_seconds counter\n# UNIT build_seconds seconds\n"
+                  "# HELP build_seconds Build \\\"time\\\".\n"
+                  "build_seconds_total 5\n# EOF\n"});
+  ASSERT_TRUE(loop->ScrapeAndReport(2000).ok()) << loop->Health().last_error;
+  m = md->Get("build_seconds");
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->type, textparse::MetricType::kCounter);
+  EXPECT_EQ(m->unit, "seconds");
+  EXPECT_EQ(m->help, "Build \"time\".");
+  // The text-format families stay for a while after they vanish.
+  EXPECT_TRUE(md->Get("temp").has_value());
+
+  // A failed scrape changes nothing.
+  Serve("# HELP temp Changed.\ntemp{\n");
+  EXPECT_FALSE(loop->ScrapeAndReport(3000).ok());
+  EXPECT_EQ(md->Get("temp")->help, "Temperature.");
+
+  ScrapeLoopOptions off;
+  off.metadata_limit = 0;
+  EXPECT_EQ(NewLoop(off)->metadata(), nullptr);
+}
+
+}  // namespace
+}  // namespace vigil::scrape

@@ -257,6 +257,7 @@ std::vector<TargetStatus> ScrapePool::ActiveTargets() const {
   for (const auto& [full, s] : loops_) {
     TargetStatus ts = s->info;
     ts.health = s->loop->Health();
+    ts.metadata = s->loop->metadata();
     out.push_back(std::move(ts));
   }
   for (const TargetStatus& e : errored_) out.push_back(e);

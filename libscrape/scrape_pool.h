@@ -44,6 +44,9 @@ struct TargetStatus {
   absl::Duration timeout;
   TargetHealth health;
   std::string error;          // a target-level error (bad labels, limit)
+  // Metric metadata of the target's scrapes (active targets with a loop;
+  // null otherwise).
+  std::shared_ptr<const MetadataStore> metadata;
 };
 
 // The scrape URL of a populated target: scheme://__address__
