@@ -83,6 +83,11 @@ class Group {
   const std::vector<std::unique_ptr<Rule>>& rules() const { return rules_; }
   // "file;name", the identity across reloads.
   std::string key() const { return file_ + ";" + name_; }
+  // Equal for two groups built from the same definition with the same
+  // effective interval, offset, limit and template globals (set by
+  // BuildGroups); a reload keeps such a group running untouched.
+  const std::string& fingerprint() const { return fingerprint_; }
+  void set_fingerprint(std::string f) { fingerprint_ = std::move(f); }
 
   // The aligned evaluation timestamp at or before `now_ms`.
   int64_t EvalTimestamp(int64_t now_ms) const;
@@ -129,6 +134,7 @@ class Group {
   const int64_t query_offset_ms_;
   std::vector<std::unique_ptr<Rule>> rules_;
   GroupOptions opts_;
+  std::string fingerprint_;
 
   // Owned by the evaluating thread.
   std::vector<absl::flat_hash_set<model::Labels>> prev_series_;

@@ -312,5 +312,88 @@ groups:
   m.Stop();
 }
 
+TEST(ManagerTest, ReloadWithNewGlobalsKeepsUnchangedGroupsAndAlertState) {
+  FakeQuery q;
+  q.Set("up == 0", {S({{"instance", "a"}}, 0)});
+  q.Set("vector(1)", {S({}, 1)});
+  ManagerOptions o;
+  o.query = q.Func();
+  o.default_interval_ms = 60000;
+  o.external_labels = model::Labels::FromPairs({{"cluster", "c1"}});
+  std::string dir = testing::MakeTempDir();
+  WriteFile(dir, "a.rules", R"(
+groups:
+- name: fixed
+  interval: 30s
+  rules:
+  - record: one
+    expr: vector(1)
+- name: alerts
+  rules:
+  - alert: Down
+    expr: up == 0
+    for: 5m
+    annotations: {summary: "in {{ $externalLabels.cluster }}"}
+)");
+  Manager m(o);
+  ASSERT_TRUE(m.Update({dir + "/*.rules"}).ok());
+  auto g1 = m.Groups();
+  ASSERT_EQ(g1.size(), 2);
+  ASSERT_EQ(g1[0]->name(), "alerts");
+  EXPECT_EQ(g1[0]->interval_ms(), 60000);
+  // The alert goes pending at t=1000.
+  g1[0]->Eval(1000);
+  std::vector<Alert> a = m.ActiveAlerts();
+  ASSERT_EQ(a.size(), 1);
+  EXPECT_EQ(a[0].state, AlertState::kPending);
+  EXPECT_EQ(a[0].active_at_ms, 1000);
+  EXPECT_EQ(a[0].annotations[0].second, "in c1");
+
+  // The same files and globals: both groups are kept as they are.
+  ASSERT_TRUE(m.Update({dir + "/*.rules"}).ok());
+  auto g2 = m.Groups();
+  EXPECT_EQ(g2[0].get(), g1[0].get());
+  EXPECT_EQ(g2[1].get(), g1[1].get());
+
+  // A new evaluation_interval: the group without its own interval is
+  // rebuilt on the new one and keeps its alert's for-state; the group with
+  // `interval: 30s` keeps running untouched.
+  Manager::Globals gl = m.globals();
+  gl.default_interval_ms = 15000;
+  ASSERT_TRUE(m.Update({dir + "/*.rules"}, gl).ok());
+  auto g3 = m.Groups();
+  EXPECT_NE(g3[0].get(), g1[0].get());
+  EXPECT_EQ(g3[0]->interval_ms(), 15000);
+  EXPECT_EQ(g3[1].get(), g1[1].get());  // explicit interval: unchanged
+  EXPECT_EQ(g3[1]->interval_ms(), 30000);
+  a = m.ActiveAlerts();
+  ASSERT_EQ(a.size(), 1);
+  EXPECT_EQ(a[0].active_at_ms, 1000);  // for-state carried over
+  // 5m after it became active the alert fires: state kept, not restarted.
+  g3[0]->Eval(1000 + 300000);
+  a = m.ActiveAlerts();
+  ASSERT_EQ(a.size(), 1);
+  EXPECT_EQ(a[0].state, AlertState::kFiring);
+
+  // New external labels reach the templates (every group is rebuilt, with
+  // its state).
+  gl.external_labels = model::Labels::FromPairs({{"cluster", "c2"}});
+  ASSERT_TRUE(m.Update({dir + "/*.rules"}, gl).ok());
+  EXPECT_EQ(m.globals().external_labels.Get("cluster"), "c2");
+  auto g4 = m.Groups();
+  g4[0]->Eval(1000 + 315000);
+  a = m.ActiveAlerts();
+  ASSERT_EQ(a.size(), 1);
+  EXPECT_EQ(a[0].state, AlertState::kFiring);
+  EXPECT_EQ(a[0].annotations[0].second, "in c2");
+
+  // A failing update leaves the globals alone.
+  WriteFile(dir, "a.rules", "groups:\n- name: x\n  rules:\n  - record: x\n");
+  Manager::Globals bad = gl;
+  bad.default_interval_ms = 1000;
+  EXPECT_FALSE(m.Update({dir + "/*.rules"}, bad).ok());
+  EXPECT_EQ(m.globals().default_interval_ms, 15000);
+}
+
 }  // namespace
 }  // namespace vigil::rules

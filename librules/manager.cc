@@ -10,6 +10,35 @@
 #include "librules/template/functions.h"
 
 namespace vigil::rules {
+namespace {
+
+void AppendPairs(const std::vector<std::pair<std::string, std::string>>& v,
+                 std::string* out) {
+  for (const auto& [k, val] : v) {
+    absl::StrAppend(out, k.size(), ":", k, val.size(), ":", val);
+  }
+  out->push_back(';');
+}
+
+// Everything that makes a built group behave differently, length-prefixed.
+std::string Fingerprint(const RuleGroupNode& g, int64_t interval_ms,
+                        int64_t offset_ms, const ManagerOptions& o) {
+  std::string f = absl::StrCat(g.name.size(), ":", g.name, "|", interval_ms,
+                               "|", offset_ms, "|", g.limit, "|");
+  AppendPairs(g.labels, &f);
+  for (const RuleNode& r : g.rules) {
+    absl::StrAppend(&f, "R", r.record.size(), ":", r.record, r.alert.size(),
+                    ":", r.alert, r.expr.size(), ":", r.expr, "|", r.for_ms,
+                    "|", r.keep_firing_for_ms, "|");
+    AppendPairs(r.labels, &f);
+    AppendPairs(r.annotations, &f);
+  }
+  absl::StrAppend(&f, "E", o.external_labels.ToString(), "|",
+                  o.external_url.size(), ":", o.external_url);
+  return f;
+}
+
+}  // namespace
 
 absl::StatusOr<std::vector<std::unique_ptr<Group>>> BuildGroups(
     const std::vector<RuleFile>& files, const ManagerOptions& options,
@@ -59,10 +88,13 @@ absl::StatusOr<std::vector<std::unique_ptr<Group>>> BuildGroups(
       go.for_grace_period_ms = options.for_grace_period_ms;
       go.restore_for_state = restore_for_state;
       go.now_ms = options.now_ms;
-      out.push_back(std::make_unique<Group>(
-          g.name, f.path, g.interval_ms.value_or(options.default_interval_ms),
-          g.limit, g.query_offset_ms.value_or(options.default_query_offset_ms),
-          std::move(rules), std::move(go)));
+      const int64_t interval = g.interval_ms.value_or(options.default_interval_ms);
+      const int64_t offset =
+          g.query_offset_ms.value_or(options.default_query_offset_ms);
+      auto group = std::make_unique<Group>(g.name, f.path, interval, g.limit,
+                                           offset, std::move(rules), std::move(go));
+      group->set_fingerprint(Fingerprint(g, interval, offset, options));
+      out.push_back(std::move(group));
     }
   }
   if (!errs.empty()) return absl::InvalidArgumentError(absl::StrJoin(errs, "\n"));
@@ -74,17 +106,42 @@ Manager::Manager(ManagerOptions options) : opts_(std::move(options)) {}
 Manager::~Manager() { Stop(); }
 
 absl::Status Manager::Update(const std::vector<std::string>& patterns) {
-  absl::StatusOr<std::vector<RuleFile>> files =
-      LoadRuleFiles(patterns, opts_.file_options);
+  return Update(patterns, globals());
+}
+
+absl::Status Manager::Update(const std::vector<std::string>& patterns,
+                             const Globals& globals) {
+  RuleFileOptions fo;
+  {
+    absl::MutexLock l(&mu_);
+    fo = opts_.file_options;
+  }
+  absl::StatusOr<std::vector<RuleFile>> files = LoadRuleFiles(patterns, fo);
   if (!files.ok()) return files.status();
-  return UpdateFromFiles(*files);
+  return UpdateFromFiles(*files, globals);
+}
+
+Manager::Globals Manager::globals() const {
+  absl::MutexLock l(&mu_);
+  return {opts_.default_interval_ms, opts_.default_query_offset_ms,
+          opts_.external_labels};
 }
 
 absl::Status Manager::UpdateFromFiles(const std::vector<RuleFile>& files) {
+  return UpdateFromFiles(files, globals());
+}
+
+absl::Status Manager::UpdateFromFiles(const std::vector<RuleFile>& files,
+                                      const Globals& globals) {
   absl::MutexLock l(&mu_);
+  ManagerOptions o = opts_;
+  o.default_interval_ms = globals.default_interval_ms;
+  o.default_query_offset_ms = globals.default_query_offset_ms;
+  o.external_labels = globals.external_labels;
   absl::StatusOr<std::vector<std::unique_ptr<Group>>> built =
-      BuildGroups(files, opts_, !restored_ && opts_.queryable != nullptr);
+      BuildGroups(files, o, !restored_ && o.queryable != nullptr);
   if (!built.ok()) return built.status();
+  opts_ = std::move(o);
   restored_ = true;
   std::map<std::string, std::shared_ptr<Group>> old;
   for (auto& g : groups_) old[g->key()] = g;
@@ -93,6 +150,12 @@ absl::Status Manager::UpdateFromFiles(const std::vector<RuleFile>& files) {
     std::shared_ptr<Group> ng(std::move(g));
     auto it = old.find(ng->key());
     if (it != old.end()) {
+      if (it->second->fingerprint() == ng->fingerprint()) {
+        // Unchanged: keep the running group (Prometheus's Group.Equals).
+        next.push_back(std::move(it->second));
+        old.erase(it);
+        continue;
+      }
       it->second->Stop(false);
       ng->CopyState(*it->second);
       old.erase(it);

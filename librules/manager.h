@@ -63,12 +63,35 @@ class Manager {
   Manager(const Manager&) = delete;
   Manager& operator=(const Manager&) = delete;
 
-  // Loads `patterns` (globs) and replaces the running groups. Unchanged
-  // groups (same file and name) carry their state over; removed groups
-  // stop and mark their series stale. On error the current groups keep
-  // running and the error (all files' problems) is returned.
+  // The settings of prometheus.yml's `global` section rules use; a reload
+  // passes the new values to Update().
+  struct Globals {
+    int64_t default_interval_ms = 60 * 1000;  // evaluation_interval
+    int64_t default_query_offset_ms = 0;      // rule_query_offset
+    model::Labels external_labels;            // for $externalLabels
+  };
+
+  // Loads `patterns` (globs) and replaces the running groups, as
+  // Prometheus's Manager.Update:
+  //   1. a group whose definition and effective settings are unchanged
+  //      keeps running untouched (same thread, same schedule, all state);
+  //   2. a changed group with the same file and name (a new rule, a new
+  //      interval — also a new global evaluation_interval for a group
+  //      without its own) restarts with the old group's state carried
+  //      over (alert for-state, series for stale markers);
+  //   3. removed groups stop and mark their series stale.
+  // On error the current groups and globals stay and the error (all
+  // files' problems) is returned.
   absl::Status Update(const std::vector<std::string>& patterns);
+  // The same with new globals, which apply only if the update succeeds.
+  absl::Status Update(const std::vector<std::string>& patterns,
+                      const Globals& globals);
   absl::Status UpdateFromFiles(const std::vector<RuleFile>& files);
+  absl::Status UpdateFromFiles(const std::vector<RuleFile>& files,
+                               const Globals& globals);
+
+  // The globals of the last successful update (or the options).
+  Globals globals() const;
 
   // Starts evaluation; groups added by later Updates start at once.
   void Start();
@@ -82,8 +105,8 @@ class Manager {
   std::vector<Alert> ActiveAlerts() const;
 
  private:
-  ManagerOptions opts_;
   mutable absl::Mutex mu_;
+  ManagerOptions opts_ ABSL_GUARDED_BY(mu_);
   bool running_ ABSL_GUARDED_BY(mu_) = false;
   bool restored_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::shared_ptr<Group>> groups_ ABSL_GUARDED_BY(mu_);

@@ -6,7 +6,9 @@
 // The scrape loop collects one scrape's lines as Updates (views into the
 // response body, no copies on the parse path) and hands them over with
 // Apply() once per successful scrape, under one lock: an entry is only
-// rewritten when its text changed. As in Prometheus, a family that stops
+// rewritten when its text changed, and a scrape whose metadata lines equal
+// the previous scrape's (the steady state) costs one comparison per line,
+// without hashing. As in Prometheus, a family that stops
 // being exposed is kept for 10 more scrapes, then forgotten.
 //
 // Bounded: at most `max_families` families per target (further new ones are
@@ -25,7 +27,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
@@ -79,10 +81,26 @@ class MetadataStore {
     std::string unit;
     uint64_t last_iter = 0;
   };
+  // The previous scrape's lines, for the fast path.
+  struct Prev {
+    Update::Kind kind;
+    textparse::MetricType type;
+    std::string metric;
+    std::string text;
+    Entry* entry;  // null when the store was full
+  };
+
+  bool SameAsPrevious(absl::Span<const Update> updates) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Sweep(size_t touched) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const size_t max_families_;
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  // Node map: Prev::entry pointers stay valid across inserts.
+  absl::node_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  std::vector<Prev> prev_ ABSL_GUARDED_BY(mu_);
+  size_t prev_touched_ ABSL_GUARDED_BY(mu_) = 0;  // distinct entries in prev_
+  bool dropped_in_prev_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t iter_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -73,3 +73,38 @@ TEST(MetadataStoreTest, BoundedFamiliesAndText) {
 
 }  // namespace
 }  // namespace vigil::scrape
+
+namespace vigil::scrape {
+namespace {
+
+TEST(MetadataStoreTest, RepeatedScrapesTakeTheFastPathAndStillAge) {
+  MetadataStore s;
+  std::vector<MetadataStore::Update> u = {
+      {MetadataStore::Update::Kind::kHelp, "a", "h"},
+      {MetadataStore::Update::Kind::kType, "a", {}, textparse::MetricType::kGauge},
+      {MetadataStore::Update::Kind::kHelp, "b", "hb"}};
+  s.Apply(u);
+  for (int i = 0; i < 20; ++i) s.Apply(u);  // identical scrapes
+  EXPECT_EQ(s.size(), 2);
+  EXPECT_EQ(s.Get("a")->type, textparse::MetricType::kGauge);
+  // b disappears: the slow path once, then identical scrapes age it out.
+  u.pop_back();
+  for (int i = 0; i < 10; ++i) s.Apply(u);
+  EXPECT_TRUE(s.Get("b").has_value());
+  s.Apply(u);
+  EXPECT_FALSE(s.Get("b").has_value());
+  EXPECT_EQ(s.Get("a")->help, "h");
+  // A full store records a family once room frees up, even when the
+  // scrapes repeat.
+  MetadataStore full(1);
+  std::vector<MetadataStore::Update> two = {
+      {MetadataStore::Update::Kind::kHelp, "old", "o"}};
+  full.Apply(two);
+  two = {{MetadataStore::Update::Kind::kHelp, "new", "n"}};
+  for (int i = 0; i < 12; ++i) full.Apply(two);
+  EXPECT_TRUE(full.Get("new").has_value());
+  EXPECT_FALSE(full.Get("old").has_value());
+}
+
+}  // namespace
+}  // namespace vigil::scrape
