@@ -213,6 +213,8 @@ struct Transfer {
   bool aborted_by_callback = false;
   CURL* curl = nullptr;
   std::string content_type;
+  std::string content_encoding;
+  std::string retry_after;
   const absl::Notification* cancel = nullptr;
 };
 
@@ -249,6 +251,11 @@ size_t HeaderCb(char* ptr, size_t size, size_t n, void* ud) {
   if (absl::StartsWithIgnoreCase(line, "content-type:")) {
     t->content_type =
         std::string(absl::StripAsciiWhitespace(line.substr(13)));
+  } else if (absl::StartsWithIgnoreCase(line, "content-encoding:")) {
+    t->content_encoding =
+        std::string(absl::StripAsciiWhitespace(line.substr(17)));
+  } else if (absl::StartsWithIgnoreCase(line, "retry-after:")) {
+    t->retry_after = std::string(absl::StripAsciiWhitespace(line.substr(12)));
   }
   return size * n;
 }
@@ -359,16 +366,18 @@ struct HttpClient::Impl {
   }
 
   absl::Status MapError(CURLcode rc, const Transfer& t, const std::string& url,
-                        const char* errbuf) {
+                        const char* errbuf, absl::string_view method = "Get") {
     std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
     if (rc == CURLE_ABORTED_BY_CALLBACK) {
-      return absl::CancelledError(absl::StrCat("Get \"", url, "\": cancelled"));
+      return absl::CancelledError(
+          absl::StrCat(method, " \"", url, "\": cancelled"));
     }
     if (rc == CURLE_OPERATION_TIMEDOUT) {
       return absl::DeadlineExceededError(
-          absl::StrCat("Get \"", url, "\": ", detail));
+          absl::StrCat(method, " \"", url, "\": ", detail));
     }
-    return absl::UnavailableError(absl::StrCat("Get \"", url, "\": ", detail));
+    return absl::UnavailableError(
+        absl::StrCat(method, " \"", url, "\": ", detail));
   }
 };
 
@@ -411,6 +420,51 @@ absl::StatusOr<HttpResponse> HttpClient::Get(
   if (rc != CURLE_OK) return impl_->MapError(rc, t, url, errbuf);
   curl_easy_getinfo(impl_->curl, CURLINFO_RESPONSE_CODE, &resp.status);
   resp.content_type = t.content_type;
+  resp.content_encoding = t.content_encoding;
+  resp.retry_after = t.retry_after;
+  return resp;
+}
+
+absl::StatusOr<HttpResponse> HttpClient::Post(
+    const std::string& url, const std::vector<std::string>& headers,
+    absl::string_view body, absl::Duration timeout, size_t max_body,
+    const absl::Notification* cancel) {
+  if (impl_->curl == nullptr) return absl::InternalError("curl_easy_init failed");
+  HttpResponse resp;
+  Transfer t;
+  t.body = &resp.body;
+  t.max_body = max_body;
+  t.cancel = cancel;
+  curl_slist* list = nullptr;
+  std::string userpwd;
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  // No "Expect: 100-continue" round trip before the body.
+  std::vector<std::string> all = headers;
+  all.push_back("Expect:");
+  absl::Status st = impl_->Prepare(url, all, &t, &list, &userpwd, errbuf);
+  if (!st.ok()) {
+    curl_slist_free_all(list);
+    return st;
+  }
+  // Bodies such as snappy remote-read responses pass through untouched.
+  curl_easy_setopt(impl_->curl, CURLOPT_ACCEPT_ENCODING, nullptr);
+  curl_easy_setopt(impl_->curl, CURLOPT_POST, 1L);
+  curl_easy_setopt(impl_->curl, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(impl_->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                   static_cast<curl_off_t>(body.size()));
+  curl_easy_setopt(impl_->curl, CURLOPT_TIMEOUT_MS,
+                   static_cast<long>(absl::ToInt64Milliseconds(timeout)));
+  CURLcode rc = curl_easy_perform(impl_->curl);
+  curl_slist_free_all(list);
+  if (t.too_big) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "Post \"", url, "\": response body larger than ", max_body, " bytes"));
+  }
+  if (rc != CURLE_OK) return impl_->MapError(rc, t, url, errbuf, "Post");
+  curl_easy_getinfo(impl_->curl, CURLINFO_RESPONSE_CODE, &resp.status);
+  resp.content_type = t.content_type;
+  resp.content_encoding = t.content_encoding;
+  resp.retry_after = t.retry_after;
   return resp;
 }
 

@@ -71,6 +71,8 @@ absl::StatusOr<HTTPClientConfig> ParseHTTPClientConfig(
 struct HttpResponse {
   long status = 0;
   std::string content_type;
+  std::string content_encoding;  // response header, as sent
+  std::string retry_after;       // response header, as sent ("" if none)
   std::string body;
 };
 
@@ -90,6 +92,15 @@ class HttpClient {
                                    const std::vector<std::string>& headers,
                                    absl::Duration timeout, size_t max_body,
                                    const absl::Notification* cancel = nullptr);
+
+  // POST `body` with extra `headers` (remote write and remote read). As
+  // Get, except that the response body is returned exactly as sent (no
+  // Accept-Encoding from curl, no decompression) and errors say "Post".
+  absl::StatusOr<HttpResponse> Post(const std::string& url,
+                                    const std::vector<std::string>& headers,
+                                    absl::string_view body,
+                                    absl::Duration timeout, size_t max_body,
+                                    const absl::Notification* cancel = nullptr);
 
   // GET that hands the body to `on_data` as it arrives (a watch stream).
   // `on_status` sees the status code before the first byte; returning
