@@ -93,11 +93,17 @@ void BM_XorChunk_Encode(benchmark::State& state) {
 }
 BENCHMARK(BM_XorChunk_Encode);
 
-void BM_XorChunk_Decode(benchmark::State& state) {
-  Gen g(1, 2);
+// Decoding one 120-sample chunk of each kind of data: 0 counter, 4 gauge,
+// 7 random walk (see Gen).
+std::string ChunkOfKind(int kind) {
+  Gen g(1, kind);
   chunkenc::XorChunk c;
   for (int i = 0; i < 120; ++i) c.Append(g.NextT(), g.Next());
-  std::string bytes = c.bytes();
+  return c.bytes();
+}
+
+void BM_XorChunk_Decode(benchmark::State& state) {
+  std::string bytes = ChunkOfKind(static_cast<int>(state.range(0)));
   for (auto _ : state) {
     chunkenc::XorIterator it(bytes);
     double sum = 0;
@@ -106,7 +112,24 @@ void BM_XorChunk_Decode(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * 120);
 }
-BENCHMARK(BM_XorChunk_Decode);
+BENCHMARK(BM_XorChunk_Decode)->Arg(0)->Arg(4)->Arg(7);
+
+// The query path's decoder: batches of 32 samples.
+void BM_XorChunk_DecodeBatch(benchmark::State& state) {
+  std::string bytes = ChunkOfKind(static_cast<int>(state.range(0)));
+  int64_t ts[32];
+  double vs[32];
+  for (auto _ : state) {
+    chunkenc::XorIterator it(bytes);
+    while (int n = it.NextBatch(ts, vs, 32)) {
+      benchmark::DoNotOptimize(ts);
+      benchmark::DoNotOptimize(vs);
+      benchmark::ClobberMemory();
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * 120);
+}
+BENCHMARK(BM_XorChunk_DecodeBatch)->Arg(0)->Arg(4)->Arg(7);
 
 void BM_Crc32c(benchmark::State& state) {
   std::string data(32 * 1024, 'x');

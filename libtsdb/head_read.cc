@@ -62,11 +62,17 @@ std::vector<internal::SeriesEntry> Head::SelectEntries(
     }
     out.push_back(std::move(e));
   }
-  std::sort(out.begin(), out.end(),
-            [](const internal::SeriesEntry& a, const internal::SeriesEntry& b) {
-              return a.labels < b.labels;
-            });
-  return out;
+  // Sort an index, not the entries: moving entries costs more than
+  // comparing their labels.
+  std::vector<uint32_t> order(out.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&out](uint32_t a, uint32_t b) {
+    return out[a].labels < out[b].labels;
+  });
+  std::vector<internal::SeriesEntry> sorted;
+  sorted.reserve(out.size());
+  for (uint32_t i : order) sorted.push_back(std::move(out[i]));
+  return sorted;
 }
 
 class HeadQuerier final : public storage::Querier {

@@ -66,6 +66,9 @@ Labels Labels::FromSortedViews(absl::Span<const LabelView> pairs) {
   rep->offsets.push_back(static_cast<uint32_t>(rep->data.size()));
   rep->size = pairs.size();
   rep->hash = XXH3_64bits(rep->data.data(), rep->data.size());
+  rep->sep_free = static_cast<size_t>(std::count(
+                      rep->data.begin(), rep->data.end(), kSep)) ==
+                  2 * pairs.size();
   l.rep_ = std::move(rep);
   return l;
 }
@@ -140,7 +143,48 @@ std::string Labels::ToString() const {
   return out;
 }
 
+namespace {
+
+// The index of the first byte where `a` and `b` (both `n` bytes) differ,
+// or n.
+size_t Mismatch(const char* a, const char* b, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, b + i, 8);
+    if (x != y) {
+      uint64_t d = x ^ y;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+      return i + __builtin_ctzll(d) / 8;
+#else
+      return i + __builtin_clzll(d) / 8;
+#endif
+    }
+  }
+  while (i < n && a[i] == b[i]) ++i;
+  return i;
+}
+
+}  // namespace
+
 int Labels::Compare(const Labels& a, const Labels& b) {
+  if (a.rep_ != nullptr && b.rep_ != nullptr && a.rep_->sep_free &&
+      b.rep_->sep_free) {
+    // Equal bytes up to k mean equal strings before the one holding k.
+    // There a separator ends the shorter string, which sorts first.
+    const std::string& x = a.rep_->data;
+    const std::string& y = b.rep_->data;
+    size_t n = std::min(x.size(), y.size());
+    size_t k = Mismatch(x.data(), y.data(), n);
+    if (k == n) {
+      if (x.size() == y.size()) return 0;
+      return x.size() < y.size() ? -1 : 1;  // fewer labels, same prefix
+    }
+    if (x[k] == kSep) return -1;
+    if (y[k] == kSep) return 1;
+    return static_cast<uint8_t>(x[k]) < static_cast<uint8_t>(y[k]) ? -1 : 1;
+  }
   size_t n = std::min(a.size(), b.size());
   for (size_t i = 0; i < n; ++i) {
     LabelView x = a[i], y = b[i];

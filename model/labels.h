@@ -126,6 +126,9 @@ class Labels {
     // i, offsets[2i+1] starts value i, offsets[2size] == data.size().
     std::string data;
     std::vector<uint32_t> offsets;
+    // No name or value contains 0xff (never in valid UTF-8), so the data
+    // bytes alone order label sets.
+    bool sep_free;
   };
   static const uint64_t kEmptyHash;
 

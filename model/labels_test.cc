@@ -1,5 +1,6 @@
 #include "model/labels.h"
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,37 @@ TEST(LabelsTest, CompareIsLexicographicByPairs) {
   EXPECT_LT(Labels::Compare(a2, b), 0);
   EXPECT_GT(Labels::Compare(b, Labels()), 0);
   EXPECT_TRUE(a < ab);
+}
+
+// Compare's byte-wise fast path agrees with comparing (name, value) pairs
+// one by one, also for prefixes, high bytes and 0xff inside values (which
+// take the slow path).
+TEST(LabelsTest, CompareMatchesPairwiseReference) {
+  std::mt19937 rng(7);
+  const std::vector<std::string> parts = {"a", "ab", "b", "a\x7f", "\xc3\xa9",
+                                          "\xff", "a\xffb", "z", "_"};
+  auto random_labels = [&] {
+    std::vector<std::pair<std::string, std::string>> p;
+    int n = rng() % 4;
+    for (int i = 0; i < n; ++i) {
+      p.emplace_back(parts[rng() % 5], parts[rng() % parts.size()] +
+                                           parts[rng() % parts.size()]);
+    }
+    return Labels::FromPairs(p);
+  };
+  auto reference = [](const Labels& a, const Labels& b) {
+    for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+      if (a[i].name != b[i].name) return a[i].name < b[i].name ? -1 : 1;
+      if (a[i].value != b[i].value) return a[i].value < b[i].value ? -1 : 1;
+    }
+    if (a.size() == b.size()) return 0;
+    return a.size() < b.size() ? -1 : 1;
+  };
+  for (int trial = 0; trial < 20000; ++trial) {
+    Labels a = random_labels(), b = random_labels();
+    ASSERT_EQ(Labels::Compare(a, b), reference(a, b))
+        << a.ToString() << " vs " << b.ToString();
+  }
 }
 
 TEST(LabelsTest, HashSeparatesNamesFromValues) {

@@ -2,8 +2,9 @@
 // the XOR chunk (Prometheus's bstream). See libtsdb/docs/format/chunks.md.
 //
 // BitWriter appends bits to a byte string whose last byte may be partly
-// used. BitReader reads a byte range 64 bits at a time and reports running
-// past the end through its return values, never by reading out of bounds.
+// used. BitReader reads a byte range through a 64-bit window loaded at any bit
+// offset and reports running past the end through its return values, never
+// by reading out of bounds.
 //
 // Thread safety: one thread at a time per object.
 
@@ -12,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 namespace vigil::tsdb::chunkenc {
@@ -62,49 +64,64 @@ class BitReader {
  public:
   BitReader() = default;
   BitReader(const uint8_t* data, size_t size)
-      : start_(data), p_(data), end_(data + size) {}
+      : p_(data), size_(size), nbits_(size * 8) {}
 
-  // Bits consumed so far.
-  size_t bits_read() const { return (p_ - start_) * 8 - valid_; }
+  // Bits consumed so far, and bits left.
+  size_t bits_read() const { return pos_; }
+  size_t bits_left() const { return nbits_ - pos_; }
+
+  // The next 64 bits, left-aligned (the next bit is bit 63). At least 57 of
+  // them are stream bits when that many are left; bits past the end read
+  // as zero. Callers check bits_left() before consuming.
+  uint64_t Window() const {
+    size_t byte = pos_ >> 3;
+    uint64_t w;
+    if (byte + 8 <= size_) {
+      std::memcpy(&w, p_ + byte, 8);
+      w = __builtin_bswap64(w);
+    } else if (size_ >= 8 && byte < size_) {
+      // Near the end: the last 8 bytes, shifted to start at `byte`.
+      std::memcpy(&w, p_ + size_ - 8, 8);
+      w = __builtin_bswap64(w) << (8 * (byte + 8 - size_));
+    } else {
+      w = 0;
+      for (size_t i = 0; byte + i < size_; ++i) {
+        w |= uint64_t{p_[byte + i]} << (56 - 8 * i);
+      }
+    }
+    return w << (pos_ & 7);
+  }
+
+  // Window() for when at least 8 bytes follow the current byte, as the
+  // caller has checked (bits_left() >= 64 + 8 suffices).
+  uint64_t WindowUnchecked() const {
+    uint64_t w;
+    std::memcpy(&w, p_ + (pos_ >> 3), 8);
+    return __builtin_bswap64(w) << (pos_ & 7);
+  }
 
   bool ReadBit(bool* bit) {
-    if (valid_ == 0 && !Load()) return false;
-    --valid_;
-    *bit = (buf_ >> valid_) & 1;
+    if (pos_ >= nbits_) return false;
+    *bit = (p_[pos_ >> 3] >> (7 - (pos_ & 7))) & 1;
+    ++pos_;
     return true;
   }
 
   // Reads `n` (1..64) bits into the low bits of `*out`.
   bool ReadBits(int n, uint64_t* out) {
-    if (valid_ == 0 && !Load()) return false;
-    if (n <= valid_) {
-      valid_ -= n;
-      *out = (buf_ >> valid_) & Mask(n);
+    if (static_cast<size_t>(n) > bits_left()) return false;
+    if (n <= 57) {
+      *out = Window() >> (64 - n);
+      pos_ += n;
       return true;
     }
-    uint64_t high = buf_ & Mask(valid_);
-    int need = n - valid_;
-    valid_ = 0;
-    if (!Load() || valid_ < need) return false;
-    valid_ -= need;
-    *out = (high << need) | ((buf_ >> valid_) & Mask(need));
+    uint64_t high = Window() >> 32;
+    pos_ += 32;
+    int rest = n - 32;
+    *out = (high << rest) | (Window() >> (64 - rest));
+    pos_ += rest;
     return true;
   }
-
-  // The next 4 bits into *out without consuming them; false when fewer
-  // are buffered (then use ReadBit).
-  bool Peek4(uint64_t* out) const {
-    if (valid_ < 4) return false;
-    *out = (buf_ >> (valid_ - 4)) & 0xf;
-    return true;
-  }
-  bool Peek2(uint64_t* out) const {
-    if (valid_ < 2) return false;
-    *out = (buf_ >> (valid_ - 2)) & 0x3;
-    return true;
-  }
-  // Consumes n bits seen through Peek4 or Peek2.
-  void Skip(int n) { valid_ -= n; }
 
   bool ReadByte(uint8_t* out) {
     uint64_t v;
@@ -113,35 +130,15 @@ class BitReader {
     return true;
   }
 
+  // Consumes `n` bits the caller saw through Window().
+  // REQUIRES: n <= bits_left().
+  void Skip(size_t n) { pos_ += n; }
+
  private:
-  static uint64_t Mask(int n) {
-    return n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
-  }
-
-  bool Load() {
-    size_t left = end_ - p_;
-    if (left == 0) return false;
-    if (left >= 8) {
-      uint64_t v = 0;
-      for (int i = 0; i < 8; ++i) v = (v << 8) | p_[i];
-      buf_ = v;
-      p_ += 8;
-      valid_ = 64;
-      return true;
-    }
-    uint64_t v = 0;
-    for (size_t i = 0; i < left; ++i) v = (v << 8) | p_[i];
-    buf_ = v;
-    valid_ = static_cast<int>(left * 8);
-    p_ = end_;
-    return true;
-  }
-
-  const uint8_t* start_ = nullptr;
   const uint8_t* p_ = nullptr;
-  const uint8_t* end_ = nullptr;
-  uint64_t buf_ = 0;
-  int valid_ = 0;
+  size_t size_ = 0;
+  size_t nbits_ = 0;
+  size_t pos_ = 0;
 };
 
 }  // namespace vigil::tsdb::chunkenc

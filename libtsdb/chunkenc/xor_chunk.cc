@@ -1,5 +1,7 @@
 #include "libtsdb/chunkenc/xor_chunk.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "libtsdb/encoding/encoding.h"
 
@@ -39,21 +41,21 @@ absl::Status XorChunk::FromBytes(absl::string_view bytes, XorChunk* out) {
   if (!it.status().ok()) return it.status();
   XorChunk c;
   c.b_.assign(bytes.data(), bytes.size());
-  c.t_ = it.t_;
-  c.vbits_ = it.vbits_;
-  c.t_delta_ = it.t_delta_;
+  c.t_ = it.s_.t;
+  c.vbits_ = it.s_.vbits;
+  c.t_delta_ = it.s_.t_delta;
   if (it.total_ == 0) {
     c.free_bits_ = 0;
     c.b_.resize(2);
   } else {
-    size_t used = 16 + it.r_.bits_read();
+    size_t used = 16 + it.s_.r.bits_read();
     size_t total = bytes.size() * 8;
     if (used > total || total - used >= 8) {
       return absl::DataLossError("XOR chunk has trailing bytes");
     }
     c.free_bits_ = static_cast<int>(total - used);
-    c.leading_ = it.window_set_ ? it.leading_ : 0xff;
-    c.trailing_ = it.trailing_;
+    c.leading_ = it.s_.window_set ? it.s_.leading : 0xff;
+    c.trailing_ = it.s_.trailing;
   }
   *out = std::move(c);
   return absl::OkStatus();
@@ -144,10 +146,10 @@ void XorIterator::Reset(absl::string_view bytes) {
   }
   const uint8_t* p = reinterpret_cast<const uint8_t*>(bytes.data());
   total_ = (p[0] << 8) | p[1];
-  r_ = BitReader(p + 2, bytes.size() - 2);
+  s_.r = BitReader(p + 2, bytes.size() - 2);
 }
 
-double XorIterator::v() const { return BitsDouble(vbits_); }
+double XorIterator::v() const { return BitsDouble(s_.vbits); }
 
 absl::Status XorIterator::status() const {
   if (!corrupt_) return absl::OkStatus();
@@ -161,127 +163,200 @@ bool XorIterator::Fail() {
   return false;
 }
 
+namespace {
+
+// Reads a uvarint from the bit stream, which need not be byte-aligned
+// (the second sample's is not).
+bool ReadBitUvarint(BitReader* r, uint64_t* out) {
+  uint64_t u = 0;
+  for (int shift = 0; shift <= 63; shift += 7) {
+    uint8_t b;
+    if (!r->ReadByte(&b)) return false;
+    u |= uint64_t{static_cast<uint8_t>(b & 0x7f)} << shift;
+    if (b < 0x80) {
+      *out = u;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+// The decoding steps below take the iterator's State by reference and are
+// inlined into Next() and into the NextBatch() loop, where the state lives
+// in registers. kChecked = false is for when the caller has made sure that
+// a whole sample plus a window's worth of bytes is left (kSampleBound), so
+// no step can run past the end.
+
+// The most bits one sample takes after the first two: 4 + 64 for the
+// timestamp, 2 + 11 + 64 for the value.
+constexpr size_t kMaxSampleBits = 4 + 64 + 13 + 64;
+constexpr size_t kSampleBound = kMaxSampleBits + 64 + 8;
+
+template <bool kChecked>
+__attribute__((always_inline)) inline uint64_t Window(const BitReader& r) {
+  return kChecked ? r.Window() : r.WindowUnchecked();
+}
+
+// Reads `n` (33..64) bits; unchecked reads stay inline so the decoding
+// state can live in registers.
+template <bool kChecked>
+__attribute__((always_inline)) inline bool Read(BitReader& r, int n,
+                                                uint64_t* out) {
+  if (kChecked) return r.ReadBits(n, out);
+  uint64_t high = r.WindowUnchecked() >> 32 << 32;
+  r.Skip(32);
+  *out = (high | (r.WindowUnchecked() >> 32)) >> (64 - n);
+  r.Skip(n - 32);
+  return true;
+}
+
+// Timestamp after the second sample: 0 | 10 | 110 | 1110 | 1111, then
+// 0/14/17/20/64 bits of delta-of-delta. All but the 64-bit case fit in one
+// 57-bit window.
+template <bool kChecked, typename State>
+__attribute__((always_inline)) inline bool DecodeTimestamp(State& s) {
+  BitReader& r = s.r;
+  size_t left = kChecked ? r.bits_left() : kSampleBound;
+  uint64_t w = Window<kChecked>(r);
+  uint64_t dod = 0;
+  if (w >> 63 == 0) {
+    if (kChecked && left < 1) return false;
+    r.Skip(1);
+  } else {
+    int ones = ~w == 0 ? 64 : __builtin_clzll(~w);
+    if (ones >= 4) {
+      if (kChecked && left < 4) return false;
+      r.Skip(4);
+      if (!Read<kChecked>(r, 64, &dod)) return false;
+    } else {
+      static constexpr int kBits[4] = {0, 14, 17, 20};
+      int sz = kBits[ones];
+      size_t used = ones + 1 + sz;
+      if (kChecked && used > left) return false;
+      uint64_t bits = (w << (ones + 1)) >> (64 - sz);
+      if (bits > (uint64_t{1} << (sz - 1))) bits -= uint64_t{1} << sz;
+      dod = bits;
+      r.Skip(used);
+    }
+  }
+  // Unsigned arithmetic: corrupt input must not overflow signed types.
+  s.t_delta += dod;
+  s.t = static_cast<int64_t>(static_cast<uint64_t>(s.t) + s.t_delta);
+  return true;
+}
+
+// Value after the first sample: 0 (same) | 10 (reuse window) |
+// 11 lead(5) sig(6), then the meaningful bits.
+template <bool kChecked, typename State>
+__attribute__((always_inline)) inline bool DecodeValue(State& s) {
+  BitReader& r = s.r;
+  size_t left = kChecked ? r.bits_left() : kSampleBound;
+  uint64_t w = Window<kChecked>(r);
+  if (w >> 63 == 0) {
+    if (kChecked && left < 1) return false;
+    r.Skip(1);
+    return true;
+  }
+  size_t head = 2;
+  if (w >> 62 != 0b10) {
+    if (kChecked && left < 13) return false;
+    uint64_t lead = (w >> 57) & 31, sig = (w >> 51) & 63;
+    if (sig == 0) sig = 64;
+    if (lead + sig > 64) return false;
+    s.window_set = true;
+    s.leading = static_cast<uint8_t>(lead);
+    s.trailing = static_cast<uint8_t>(64 - lead - sig);
+    head = 13;
+  }
+  int mbits = 64 - s.leading - s.trailing;
+  if (mbits <= 0) return false;
+  uint64_t bits;
+  if (head + mbits <= 57) {
+    if (kChecked && head + mbits > left) return false;
+    bits = (w << head) >> (64 - mbits);
+    r.Skip(head + mbits);
+  } else {
+    if (kChecked && head > left) return false;
+    r.Skip(head);
+    if (!Read<kChecked>(r, mbits, &bits)) return false;
+  }
+  s.vbits ^= bits << s.trailing;
+  return true;
+}
+
+bool XorIterator::NextHead() {
+  uint64_t u;
+  if (!ReadBitUvarint(&s_.r, &u)) return Fail();
+  if (read_ == 0) {
+    s_.t = ZigZagDecode(u);
+    if (!s_.r.ReadBits(64, &s_.vbits)) return Fail();
+  } else {
+    s_.t_delta = u;
+    s_.t = static_cast<int64_t>(static_cast<uint64_t>(s_.t) + s_.t_delta);
+    if (!DecodeValue<true>(s_)) return Fail();
+  }
+  ++read_;
+  return true;
+}
+
 bool XorIterator::Next() {
   if (corrupt_ || read_ >= total_) {
     done_ = true;
     return false;
   }
   started_ = true;
-  if (read_ == 0) {
-    uint64_t u = 0;
-    int shift = 0;
-    for (;;) {
-      uint8_t b;
-      if (!r_.ReadByte(&b) || shift > 63) return Fail();
-      u |= uint64_t{static_cast<uint8_t>(b & 0x7f)} << shift;
-      if (b < 0x80) break;
-      shift += 7;
-    }
-    t_ = ZigZagDecode(u);
-    if (!r_.ReadBits(64, &vbits_)) return Fail();
-    ++read_;
-    return true;
-  }
-  if (read_ == 1) {
-    uint64_t u = 0;
-    int shift = 0;
-    for (;;) {
-      uint8_t b;
-      if (!r_.ReadByte(&b) || shift > 63) return Fail();
-      u |= uint64_t{static_cast<uint8_t>(b & 0x7f)} << shift;
-      if (b < 0x80) break;
-      shift += 7;
-    }
-    t_delta_ = u;
-    t_ = static_cast<int64_t>(static_cast<uint64_t>(t_) + t_delta_);
-  } else {
-    // Control bits: 0 | 10 | 110 | 1110 | 1111, then 0/14/17/20/64 bits.
-    uint64_t top;
-    int sz;
-    if (r_.Peek4(&top)) {
-      if (top < 0b1000) {
-        r_.Skip(1);
-        sz = 0;
-      } else if (top < 0b1100) {
-        r_.Skip(2);
-        sz = 14;
-      } else if (top < 0b1110) {
-        r_.Skip(3);
-        sz = 17;
-      } else if (top == 0b1110) {
-        r_.Skip(4);
-        sz = 20;
-      } else {
-        r_.Skip(4);
-        sz = 64;
-      }
-    } else {
-      int d = 0;
-      for (int i = 0; i < 4; ++i) {
-        bool bit;
-        if (!r_.ReadBit(&bit)) return Fail();
-        d <<= 1;
-        if (!bit) break;
-        d |= 1;
-      }
-      sz = d == 0 ? 0 : d == 0b10 ? 14 : d == 0b110 ? 17 : d == 0b1110 ? 20 : 64;
-    }
-    int64_t dod = 0;
-    if (sz == 64) {
-      uint64_t bits;
-      if (!r_.ReadBits(64, &bits)) return Fail();
-      dod = static_cast<int64_t>(bits);
-    } else if (sz != 0) {
-      uint64_t bits;
-      if (!r_.ReadBits(sz, &bits)) return Fail();
-      if (bits > (uint64_t{1} << (sz - 1))) bits -= uint64_t{1} << sz;
-      dod = static_cast<int64_t>(bits);
-    }
-    // Unsigned arithmetic: corrupt input must not overflow signed types.
-    t_delta_ += static_cast<uint64_t>(dod);
-    t_ = static_cast<int64_t>(static_cast<uint64_t>(t_) + t_delta_);
-  }
-  // Value: 0 (same) | 10 (reuse window) | 11 lead(5) sig(6).
-  int ctl2;  // 0: same value, 2: reuse window, 3: new window
-  uint64_t top2;
-  if (r_.Peek2(&top2)) {
-    ctl2 = top2 < 2 ? 0 : static_cast<int>(top2);
-    r_.Skip(ctl2 == 0 ? 1 : 2);
-  } else {
-    bool bit;
-    if (!r_.ReadBit(&bit)) return Fail();
-    ctl2 = 0;
-    if (bit) {
-      if (!r_.ReadBit(&bit)) return Fail();
-      ctl2 = bit ? 3 : 2;
-    }
-  }
-  if (ctl2 != 0) {
-    if (ctl2 == 3) {
-      uint64_t ctl;
-      if (!r_.ReadBits(11, &ctl)) return Fail();
-      uint64_t lead = ctl >> 6, sig = ctl & 63;
-      if (sig == 0) sig = 64;
-      if (lead + sig > 64) return Fail();
-      window_set_ = true;
-      leading_ = static_cast<uint8_t>(lead);
-      trailing_ = static_cast<uint8_t>(64 - lead - sig);
-    }
-    int mbits = 64 - leading_ - trailing_;
-    if (mbits <= 0) return Fail();
-    uint64_t bits;
-    if (!r_.ReadBits(mbits, &bits)) return Fail();
-    vbits_ ^= bits << trailing_;
-  }
+  if (read_ < 2) return NextHead();
+  if (!DecodeTimestamp<true>(s_) || !DecodeValue<true>(s_)) return Fail();
   ++read_;
   return true;
 }
 
+int XorIterator::NextBatch(int64_t* ts, double* vs, int max) {
+  int n = 0;
+  while (n < max && read_ < 2) {
+    if (!Next()) return n;
+    ts[n] = s_.t;
+    vs[n] = BitsDouble(s_.vbits);
+    ++n;
+  }
+  if (corrupt_ || read_ >= total_) {
+    if (n == 0) done_ = true;
+    return n;
+  }
+  int first = n;
+  int end = n + std::min(max - n, total_ - read_);
+  State s = s_;
+  // Far from the end no step needs a bounds check.
+  for (; n < end && s.r.bits_left() >= kSampleBound; ++n) {
+    if (!DecodeTimestamp<false>(s) || !DecodeValue<false>(s)) {
+      s_ = s;
+      Fail();
+      return n;
+    }
+    ts[n] = s.t;
+    vs[n] = BitsDouble(s.vbits);
+  }
+  for (; n < end; ++n) {
+    if (!DecodeTimestamp<true>(s) || !DecodeValue<true>(s)) {
+      s_ = s;
+      Fail();
+      return n;
+    }
+    ts[n] = s.t;
+    vs[n] = BitsDouble(s.vbits);
+  }
+  s_ = s;
+  read_ += n - first;
+  return n;
+}
+
 bool XorIterator::Seek(int64_t t) {
   if (done_ || corrupt_) return false;
-  if (started_ && t_ >= t) return true;
+  if (started_ && s_.t >= t) return true;
   while (Next()) {
-    if (t_ >= t) return true;
+    if (s_.t >= t) return true;
   }
   return false;
 }

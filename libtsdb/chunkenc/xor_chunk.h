@@ -75,29 +75,40 @@ class XorIterator {
   bool Next();
   // Advances to the first sample with t >= `t`; never moves backwards.
   bool Seek(int64_t t);
+  // Decodes up to `max` (>= 1) following samples into `ts` and `vs`, the
+  // way `max` calls of Next() would, in one tight loop; returns how many.
+  // Afterwards t() and v() are those of the last sample decoded.
+  int NextBatch(int64_t* ts, double* vs, int max);
 
-  int64_t t() const { return t_; }
+  int64_t t() const { return s_.t; }
   double v() const;
-  uint64_t vbits() const { return vbits_; }
+  uint64_t vbits() const { return s_.vbits; }
   absl::Status status() const;
   int num_total() const { return total_; }
 
  private:
   friend class XorChunk;
+
+  // What decoding the next sample depends on.
+  struct State {
+    BitReader r;
+    int64_t t = 0;
+    uint64_t vbits = 0;
+    uint64_t t_delta = 0;
+    uint8_t leading = 0;
+    uint8_t trailing = 0;
+    bool window_set = false;  // a leading/trailing window was read
+  };
+
+  bool NextHead();  // the first two samples, varint-coded
   bool Fail();
 
-  BitReader r_;
+  State s_;
   int total_ = 0;
   int read_ = 0;
-  int64_t t_ = 0;
-  uint64_t vbits_ = 0;
-  uint64_t t_delta_ = 0;
-  uint8_t leading_ = 0;
-  uint8_t trailing_ = 0;
   bool corrupt_ = false;
   bool started_ = false;
   bool done_ = false;
-  bool window_set_ = false;  // a leading/trailing window was read
 };
 
 }  // namespace vigil::tsdb::chunkenc

@@ -42,6 +42,23 @@ void CheckRoundTrip(const std::vector<S>& in) {
   }
   EXPECT_FALSE(it.Next());
   EXPECT_TRUE(it.status().ok());
+  // NextBatch decodes the same samples, whatever the batch size.
+  for (int batch : {1, 2, 3, 7, 120, 1000}) {
+    XorIterator bit(c.bytes());
+    std::vector<int64_t> ts(batch);
+    std::vector<double> vs(batch);
+    size_t i = 0;
+    while (int n = bit.NextBatch(ts.data(), vs.data(), batch)) {
+      for (int k = 0; k < n; ++k, ++i) {
+        ASSERT_LT(i, in.size());
+        ASSERT_EQ(ts[k], in[i].t) << i << " batch " << batch;
+        ASSERT_EQ(Bits(vs[k]), in[i].bits) << i << " batch " << batch;
+      }
+      ASSERT_EQ(bit.t(), in[i - 1].t);
+    }
+    EXPECT_EQ(i, in.size()) << "batch " << batch;
+    EXPECT_TRUE(bit.status().ok());
+  }
   // Continuing a chunk from its bytes gives the same bytes as appending
   // everything to one chunk.
   if (in.size() >= 2) {
@@ -186,6 +203,14 @@ TEST(XorChunkTest, CorruptBytesNeverCrash) {
     int n = 0;
     while (it.Next()) ++n;
     EXPECT_LE(n, 0xffff);
+    // Batches stop at the same sample, with the same verdict.
+    XorIterator bit(bad);
+    int64_t ts[16];
+    double vs[16];
+    int bn = 0;
+    while (int k = bit.NextBatch(ts, vs, 16)) bn += k;
+    EXPECT_EQ(bn, n);
+    EXPECT_EQ(bit.status().ok(), it.status().ok());
     XorChunk cont;
     (void)XorChunk::FromBytes(bad, &cont);
   }

@@ -7,88 +7,114 @@
 namespace vigil::tsdb::internal {
 namespace {
 
+// Decodes chunks a batch at a time (XorIterator::NextBatch), so the
+// per-sample cost is the decode loop plus an index increment; the range,
+// already-returned timestamps and deletions are filtered per batch, and
+// not at all for chunks wholly inside the range.
 class ChunksIterator final : public storage::SampleIterator {
  public:
-  ChunksIterator(std::vector<ChunkMeta> chunks, Intervals deleted,
+  // `keep` owns `e`.
+  ChunksIterator(std::shared_ptr<const void> keep, const SeriesEntry* e,
                  int64_t mint, int64_t maxt)
-      : chunks_(std::move(chunks)),
-        deleted_(std::move(deleted)),
+      : keep_(std::move(keep)),
+        chunks_(e->chunks.data()),
+        num_chunks_(e->chunks.size()),
+        deleted_(e->deleted),
         mint_(mint),
         maxt_(maxt) {}
 
   bool Next() override {
-    if (done_) return false;
-    if (clean_) {
-      // Whole chunk inside the range, nothing deleted, after last_t_.
-      if (it_.Next()) {
-        last_t_ = it_.t();
-        have_last_ = true;
-        return true;
-      }
-      if (!it_.status().ok()) {
-        status_ = it_.status();
-        return Finish();
-      }
-      in_chunk_ = false;
-      clean_ = false;
+    if (i_ + 1 < n_) {
+      ++i_;
+      return true;
     }
-    for (;;) {
-      if (!in_chunk_ && !OpenNext(mint_)) return Finish();
-      if (!it_.Next()) {
+    return Fill(mint_);
+  }
+
+  bool Seek(int64_t t) override {
+    if (i_ < n_) {
+      if (ts_[i_] >= t) return true;
+      // The rest of the batch, then whole batches.
+      for (int j = i_ + 1; j < n_; ++j) {
+        if (ts_[j] >= t) {
+          i_ = j;
+          return true;
+        }
+      }
+    }
+    // Skip the rest of a chunk that ends before t.
+    if (in_chunk_ && chunks_[pos_ - 1].maxt < t) in_chunk_ = false;
+    while (Fill(std::max(t, mint_))) {
+      for (int j = 0; j < n_; ++j) {
+        if (ts_[j] >= t) {
+          i_ = j;
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  int64_t timestamp() const override { return ts_[i_]; }
+  double value() const override { return vs_[i_]; }
+  absl::Status status() const override { return status_; }
+
+ private:
+  static constexpr int kBatch = 32;
+
+  // Loads the next non-empty batch of samples, from chunks that may hold
+  // samples >= `from`. Returns false at the end.
+  bool Fill(int64_t from) {
+    i_ = n_ = 0;
+    while (!done_) {
+      if (!in_chunk_ && !OpenNext(from)) break;
+      int n = it_.NextBatch(ts_, vs_, kBatch);
+      if (n == 0) {
         if (!it_.status().ok()) {
           status_ = it_.status();
-          return Finish();
+          break;
         }
         in_chunk_ = false;
         continue;
       }
-      int64_t t = it_.t();
-      if (t > maxt_) return Finish();
-      if (t < mint_ || (have_last_ && t <= last_t_)) continue;
-      if (!deleted_.empty() && IsDeleted(deleted_, t)) continue;
-      last_t_ = t;
-      have_last_ = true;
-      return true;
-    }
-  }
-
-  bool Seek(int64_t t) override {
-    if (done_) return false;
-    if (have_last_ && last_t_ >= t) return true;
-    clean_ = false;
-    if (t < mint_) t = mint_;
-    // Skip whole chunks ending before t.
-    if (in_chunk_ && chunks_[pos_ - 1].maxt < t) in_chunk_ = false;
-    if (!in_chunk_) {
-      if (!OpenNext(t)) return Finish();
-    }
-    if (!it_.Seek(t)) {
-      if (!it_.status().ok()) {
-        status_ = it_.status();
-        return Finish();
+      if (!clean_) n = Filter(n);
+      if (n > 0) {
+        n_ = n;
+        last_t_ = ts_[n - 1];
+        have_last_ = true;
+        return true;
       }
-      in_chunk_ = false;
-      return Next();
     }
-    int64_t ct = it_.t();
-    if (ct > maxt_) return Finish();
-    if ((have_last_ && ct <= last_t_) ||
-        (!deleted_.empty() && IsDeleted(deleted_, ct))) {
-      return Next();
-    }
-    last_t_ = ct;
-    have_last_ = true;
-    return true;
+    done_ = true;
+    return false;
   }
 
-  int64_t timestamp() const override { return it_.t(); }
-  double value() const override { return it_.v(); }
-  absl::Status status() const override { return status_; }
+  // Keeps the samples in [mint, maxt], after last_t_ and not deleted;
+  // marks the end when a sample lies past maxt.
+  int Filter(int n) {
+    int k = 0;
+    bool have_last = have_last_;
+    int64_t last = last_t_;
+    for (int j = 0; j < n; ++j) {
+      int64_t t = ts_[j];
+      if (t > maxt_) {
+        done_ = true;
+        break;
+      }
+      if (t < mint_ || (have_last && t <= last)) continue;
+      if (!deleted_.empty() && IsDeleted(deleted_, t)) continue;
+      ts_[k] = t;
+      vs_[k] = vs_[j];
+      ++k;
+      last = t;
+      have_last = true;
+    }
+    return k;
+  }
 
- private:
   // Opens the next chunk that may hold samples >= t.
   bool OpenNext(int64_t t) {
-    while (pos_ < chunks_.size()) {
+    while (pos_ < num_chunks_) {
       const ChunkMeta& c = chunks_[pos_++];
       if (c.maxt < t || c.maxt < mint_) continue;
       if (c.mint > maxt_) return false;
@@ -103,20 +129,20 @@ class ChunksIterator final : public storage::SampleIterator {
     return false;
   }
 
-  bool Finish() {
-    done_ = true;
-    return false;
-  }
-
-  std::vector<ChunkMeta> chunks_;
-  Intervals deleted_;
+  std::shared_ptr<const void> keep_;
+  const ChunkMeta* chunks_;
+  size_t num_chunks_;
+  const Intervals& deleted_;
   int64_t mint_, maxt_;
   size_t pos_ = 0;
   bool in_chunk_ = false;
   bool clean_ = false;  // current chunk needs no per-sample filtering
   bool done_ = false;
   bool have_last_ = false;
-  int64_t last_t_ = 0;
+  int64_t last_t_ = 0;  // last timestamp loaded into a batch
+  int i_ = 0, n_ = 0;   // current sample, batch size (i_ < n_: valid)
+  int64_t ts_[kBatch];
+  double vs_[kBatch];
   chunkenc::XorIterator it_;
   absl::Status status_;
 };
@@ -124,17 +150,19 @@ class ChunksIterator final : public storage::SampleIterator {
 class ListSeriesSet final : public storage::SeriesSet {
  public:
   ListSeriesSet(std::vector<SeriesEntry> e, int64_t mint, int64_t maxt)
-      : e_(std::move(e)), mint_(mint), maxt_(maxt) {}
-  bool Next() override { return ++pos_ < e_.size(); }
-  const model::Labels& labels() const override { return e_[pos_].labels; }
+      : e_(std::make_shared<const std::vector<SeriesEntry>>(std::move(e))),
+        mint_(mint),
+        maxt_(maxt) {}
+  bool Next() override { return ++pos_ < e_->size(); }
+  const model::Labels& labels() const override { return (*e_)[pos_].labels; }
   std::unique_ptr<storage::SampleIterator> NewIterator() const override {
-    const SeriesEntry& s = e_[pos_];
-    return NewChunksIterator(s.chunks, s.deleted, mint_, maxt_);
+    return std::make_unique<ChunksIterator>(e_, &(*e_)[pos_], mint_, maxt_);
   }
   absl::Status status() const override { return absl::OkStatus(); }
 
  private:
-  std::vector<SeriesEntry> e_;
+  // Shared with the iterators, which outlive the set.
+  std::shared_ptr<const std::vector<SeriesEntry>> e_;
   int64_t mint_, maxt_;
   size_t pos_ = static_cast<size_t>(-1);
 };
@@ -144,8 +172,11 @@ class ListSeriesSet final : public storage::SeriesSet {
 std::unique_ptr<storage::SampleIterator> NewChunksIterator(
     std::vector<ChunkMeta> chunks, Intervals deleted, int64_t mint,
     int64_t maxt) {
-  return std::make_unique<ChunksIterator>(std::move(chunks), std::move(deleted),
-                                          mint, maxt);
+  auto e = std::make_shared<SeriesEntry>();
+  e->chunks = std::move(chunks);
+  e->deleted = std::move(deleted);
+  const SeriesEntry* p = e.get();
+  return std::make_unique<ChunksIterator>(std::move(e), p, mint, maxt);
 }
 
 std::unique_ptr<storage::SeriesSet> NewListSeriesSet(
