@@ -17,7 +17,9 @@
 #include "examples/server/federate.h"
 #include "examples/server/grpc_service.h"
 #include "examples/server/json_writer.h"
+#include "examples/server/metadata_api.h"
 #include "examples/server/metrics.h"
+#include "examples/server/notifier_api.h"
 #include "examples/server/remote_read_handler.h"
 #include "examples/server/remote_write_handler.h"
 #include "examples/server/rules_api.h"
@@ -128,6 +130,7 @@ struct App::Impl {
   std::unique_ptr<rules::Manager> rules;
   std::unique_ptr<scrape::Manager> scrapes;
   std::unique_ptr<sd::Manager> discovery;
+  std::unique_ptr<sd::Manager> notify_discovery;  // Alertmanager sets
   std::unique_ptr<VigilGrpcService> grpc_service;
   std::unique_ptr<grpc::Server> grpc_server;
 };
@@ -220,18 +223,18 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
     return AlertsJson(*impl_->rules);
   };
   deps.alertmanagers = [this](const httplib::Request&) -> absl::StatusOr<std::string> {
-    std::string out = R"({"activeAlertmanagers":[)";
-    if (impl_->notifier) {
-      bool first = true;
-      for (const std::string& url : impl_->notifier->AlertmanagerUrls()) {
-        absl::StrAppend(&out, first ? "" : ",", R"({"url":)");
-        AppendJsonString(url, &out);
-        out.push_back('}');
-        first = false;
-      }
+    if (!impl_->notifier) {
+      return std::string(R"({"activeAlertmanagers":[],"droppedAlertmanagers":[]})");
     }
-    out += R"(],"droppedAlertmanagers":[]})";
-    return out;
+    return AlertmanagersJson(*impl_->notifier);
+  };
+  deps.metadata = [this](const httplib::Request& req) -> absl::StatusOr<std::string> {
+    if (!impl_->scrapes) return std::string("{}");
+    return MetadataJson(*impl_->scrapes, req);
+  };
+  deps.targets_metadata = [this](const httplib::Request& req) -> absl::StatusOr<std::string> {
+    if (!impl_->scrapes) return std::string("[]");
+    return TargetsMetadataJson(*impl_->scrapes, req, MakeSelectorParser());
   };
   im.api = std::make_unique<ApiV1>(std::move(deps));
   im.api->Register(&im.http, prefix);
@@ -452,6 +455,12 @@ absl::Status App::Start() {
   no.alert_relabel_configs = cfg->alerting.alert_relabel_configs;
   im.notifier = std::make_unique<notifier::Notifier>(no);
   im.notifier->Start();
+  notifier::Notifier* notify = im.notifier.get();
+  im.notify_discovery = std::make_unique<sd::Manager>(
+      sd::Manager::Options(), [notify](const sd::Manager::GroupsByJob& groups) {
+        absl::Status st = notify->SyncGroups(groups);
+        if (!st.ok()) Log("error", absl::StrCat("alertmanager discovery: ", st.message()));
+      });
 
   rules::ManagerOptions ro;
   ro.query = rules::EngineQueryFunc(im.engine.get(), &im.storage);
@@ -504,17 +513,31 @@ absl::Status App::Apply(const Config& cfg) {
   Impl& im = *impl_;
   // Rule files first: a broken one fails the reload before anything else
   // changes.
-  VIGIL_RETURN_IF_ERROR(im.rules->Update(cfg.rule_files));
-  VIGIL_RETURN_IF_ERROR(im.notifier->ApplyConfig(cfg.alerting.alertmanagers));
+  // Alertmanager sets' discovery sections parse before anything changes.
+  sd::Manager::JobConfigs am_jobs;
+  std::vector<std::string> warnings;
   for (size_t i = 0; i < cfg.alerting.alertmanagers.size(); ++i) {
-    if (!cfg.alerting.alertmanagers[i].sd_configs.empty()) {
-      Log("warn", "service discovery for Alertmanagers is not supported yet; "
-                  "only static_configs are used");
-    }
+    std::string set = notifier::AlertmanagerSetName(i);
+    VIGIL_ASSIGN_OR_RETURN(am_jobs[set],
+                           BuildDiscoverers(cfg.alerting.alertmanagers[i].sd_configs,
+                                            "alertmanager " + set, cfg.path,
+                                            DirOf(cfg.path), &warnings));
   }
+  rules::Manager::Globals globals;
+  globals.default_interval_ms = absl::ToInt64Milliseconds(cfg.global.evaluation_interval);
+  globals.default_query_offset_ms = absl::ToInt64Milliseconds(cfg.global.rule_query_offset);
+  globals.external_labels = cfg.global.external_labels;
+  VIGIL_RETURN_IF_ERROR(im.rules->Update(cfg.rule_files, globals));
+  notifier::NotifierConfig nc;
+  nc.external_labels = cfg.global.external_labels;
+  nc.alert_relabel_configs = cfg.alerting.alert_relabel_configs;
+  nc.alertmanagers = cfg.alerting.alertmanagers;
+  VIGIL_RETURN_IF_ERROR(im.notifier->ApplyConfig(std::move(nc)));
+  absl::Status am_st = im.notify_discovery->ApplyConfig(am_jobs);
+  if (!am_st.ok()) Log("error", absl::StrCat("alertmanager discovery: ", am_st.message()));
+  im.federation->SetExternalLabels(cfg.global.external_labels);
   VIGIL_RETURN_IF_ERROR(im.scrapes->ApplyConfig(cfg.scrape_configs));
   sd::Manager::JobConfigs jobs;
-  std::vector<std::string> warnings;
   for (const scrape::ScrapeConfig& sc : cfg.scrape_configs) {
     VIGIL_ASSIGN_OR_RETURN(jobs[sc.job_name],
                            BuildDiscoverers(sc.sd_configs, sc.job_name, cfg.path,
@@ -575,6 +598,7 @@ void App::Shutdown() {
   if (http_thread_.joinable()) http_thread_.join();
   if (im.grpc_server) im.grpc_server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
   if (im.discovery) im.discovery->Stop();
+  if (im.notify_discovery) im.notify_discovery->Stop();
   if (im.scrapes) im.scrapes->Stop();
   if (im.rules) im.rules->Stop();
   if (im.notifier) im.notifier->Stop();

@@ -1,6 +1,7 @@
 #include "examples/server/discovery_configs.h"
 
 #include "absl/strings/str_cat.h"
+#include "libsd/dns/dns.h"
 #include "libsd/file/file.h"
 #include "libsd/http/http.h"
 #include "libsd/kubernetes/kubernetes.h"
@@ -22,7 +23,7 @@ BuildDiscoverers(const std::vector<std::pair<std::string, YAML::Node>>& sections
       continue;
     }
     if (key != "file_sd_configs" && key != "http_sd_configs" &&
-        key != "kubernetes_sd_configs") {
+        key != "kubernetes_sd_configs" && key != "dns_sd_configs") {
       if (warnings != nullptr) {
         warnings->push_back(absl::StrCat("job \"", job, "\": ", key,
                                          " is not supported by Vigil yet; skipped"));
@@ -38,6 +39,11 @@ BuildDiscoverers(const std::vector<std::pair<std::string, YAML::Node>>& sections
       if (key == "file_sd_configs") {
         absl::StatusOr<std::shared_ptr<sd::FileSDConfig>> c =
             sd::ParseFileSDConfig(item, source, base_dir);
+        if (!c.ok()) return c.status();
+        out.push_back(*c);
+      } else if (key == "dns_sd_configs") {
+        absl::StatusOr<std::shared_ptr<sd::DnsSDConfig>> c =
+            sd::ParseDnsSDConfig(item, source);
         if (!c.ok()) return c.status();
         out.push_back(*c);
       } else if (key == "kubernetes_sd_configs") {

@@ -1,6 +1,7 @@
 // Builds libsd discoverer configs from the service-discovery sections of
 // prometheus.yml (a scrape job's `static_configs`, `file_sd_configs`,
-// `http_sd_configs`, `kubernetes_sd_configs`), keyed by job, as sd::Manager::ApplyConfig takes
+// `http_sd_configs`, `kubernetes_sd_configs`, `dns_sd_configs`; the same
+// sections of an Alertmanager set), keyed by job, as sd::Manager::ApplyConfig takes
 // them. Each section is parsed by its libsd provider; sections Vigil has
 // no provider for are skipped with a warning instead of failing the load,
 // so a config written for Prometheus still starts.

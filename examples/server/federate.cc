@@ -48,6 +48,11 @@ std::string FormatExpositionValue(double v) {
 Federation::Federation(storage::Queryable* db, SelectorParser parser, Options options)
     : db_(db), parser_(std::move(parser)), options_(std::move(options)) {}
 
+void Federation::SetExternalLabels(model::Labels labels) {
+  absl::MutexLock l(&mu_);
+  options_.external_labels = std::move(labels);
+}
+
 absl::StatusOr<std::string> Federation::Render(
     const std::vector<std::string>& selectors) {
   std::vector<std::vector<model::Matcher>> sets;
@@ -55,6 +60,11 @@ absl::StatusOr<std::string> Federation::Render(
     absl::StatusOr<std::vector<model::Matcher>> m = parser_(s);
     if (!m.ok()) return m.status();
     sets.push_back(std::move(*m));
+  }
+  model::Labels external;
+  {
+    absl::MutexLock l(&mu_);
+    external = options_.external_labels;
   }
   int64_t now = options_.now_ms ? options_.now_ms() : model::NowMillis();
   int64_t mint = now - options_.lookback_delta_ms;
@@ -92,7 +102,7 @@ absl::StatusOr<std::string> Federation::Render(
       if (!have || model::IsStaleNaN(v)) continue;
       seen.insert(l);
       model::LabelsBuilder b(l);
-      for (model::LabelView e : options_.external_labels) {
+      for (model::LabelView e : external) {
         if (!l.Has(e.name)) b.Set(e.name, e.value);
       }
       out.push_back({b.Build(), t, v});

@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "httplib.h"
 #include "libtsdb/storage/querier.h"
 #include "model/labels.h"
@@ -43,10 +44,14 @@ class Federation {
 
   void Register(httplib::Server* server, const std::string& path);
 
+  // Replaces the external labels (a config reload); later renders use them.
+  void SetExternalLabels(model::Labels labels);
+
  private:
   storage::Queryable* db_;
   SelectorParser parser_;
-  Options options_;
+  Options options_;  // external_labels only under mu_
+  absl::Mutex mu_;
 };
 
 // Go's strconv.FormatFloat(v, 'g', -1, 64) as the exposition format

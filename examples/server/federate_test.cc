@@ -53,6 +53,11 @@ TEST(FederateTest, LatestSamplesWithExternalLabels) {
             "up{cluster=\"eu\",job=\"b\"} 1 599000\n");
   EXPECT_EQ(f.Render({"up{"}).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(*f.Render({}), "");
+  // A reload's new external labels apply to the next render.
+  f.SetExternalLabels(model::Labels::FromPairs({{"cluster", "us"}, {"job", "x"}}));
+  EXPECT_EQ(*f.Render({"up{job=\"b\"}"}),
+            "# TYPE up untyped\n"
+            "up{cluster=\"us\",job=\"b\"} 1 599000\n");
 }
 
 }  // namespace

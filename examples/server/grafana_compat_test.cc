@@ -2,18 +2,25 @@
 // health check, buildinfo heuristics, metrics browser, template variables,
 // instant and range panels as POST forms) against an in-process ApiV1 over
 // MemoryStorage and the real PromQL engine, and checks shapes and values.
+// Metadata comes from a real libscrape Manager scraping a local /metrics
+// page (into its own storage, so the query fixtures stay exact).
 
 #include <cmath>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "examples/server/api_v1.h"
 #include "examples/server/engine_query.h"
+#include "examples/server/metadata_api.h"
 #include "examples/server/testing/http_test_server.h"
 #include "gtest/gtest.h"
 #include "libpromql/engine.h"
+#include "libscrape/manager.h"
+#include "libscrape/scrape_config.h"
 #include "libtsdb/storage/memory_storage.h"
 #include "nlohmann/json.hpp"
+#include "yaml-cpp/yaml.h"
 
 namespace vigil::server {
 namespace {
@@ -48,10 +55,42 @@ class GrafanaCompatTest : public ::testing::Test {
     deps.parse_selector = MakeSelectorParser();
     deps.format_query = FormatPromQL;
     deps.build_info.version = "3.0.0+vigil.0.1.0";
+    deps.metadata = [this](const httplib::Request& req) {
+      return MetadataJson(*scrapes_, req);
+    };
+    deps.targets_metadata = [this](const httplib::Request& req) {
+      return TargetsMetadataJson(*scrapes_, req, MakeSelectorParser());
+    };
     api_ = std::make_unique<ApiV1>(std::move(deps));
     api_->Register(http_.server());
+    // The page the scrape manager scrapes for metadata.
+    http_.server()->Get("/metrics", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(
+          "# HELP http_requests_total Total HTTP requests by code.\n"
+          "# TYPE http_requests_total counter\n"
+          "http_requests_total{code=\"200\"} 7\n"
+          "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+          "# TYPE process_resident_memory_bytes gauge\n"
+          "process_resident_memory_bytes 1.5e+07\n",
+          "text/plain; version=0.0.4");
+    });
     ASSERT_GT(http_.Start(), 0);
     client_ = http_.NewClient();
+
+    scrapes_ = std::make_unique<scrape::Manager>(&scraped_);
+    auto sc = scrape::ParseScrapeConfig(
+        YAML::Load("{job_name: grafana, scrape_interval: 1s, scrape_timeout: 1s}"),
+        scrape::GlobalConfig{}, "test");
+    ASSERT_TRUE(sc.ok()) << sc.status();
+    ASSERT_TRUE(scrapes_->ApplyConfig({*sc}).ok());
+    sd::TargetGroup g;
+    g.source = "0";
+    g.targets = {model::Labels::FromPairs(
+        {{"__address__", "127.0.0.1:" + std::to_string(http_.port())}})};
+    scrapes_->Sync({{"grafana", {g}}});
+  }
+  void TearDown() override {
+    if (scrapes_) scrapes_->Stop();
   }
 
   json Get(const std::string& path, int want_code = 200) {
@@ -71,6 +110,8 @@ class GrafanaCompatTest : public ::testing::Test {
   }
 
   storage::MemoryStorage storage_;
+  storage::MemoryStorage scraped_;
+  std::unique_ptr<scrape::Manager> scrapes_;
   std::unique_ptr<promql::Engine> engine_;
   std::unique_ptr<ApiV1> api_;
   testing::HttpTestServer http_;
@@ -97,8 +138,6 @@ TEST_F(GrafanaCompatTest, MetricsBrowserAndTemplateVariables) {
   EXPECT_EQ(b["data"], json::parse(R"(["api"])"));
   b = Post("/api/v1/series", range + "&match%5B%5D=%7B__name__%3D%22up%22%7D&limit=40000");
   EXPECT_EQ(b["data"], json::parse(R"([{"__name__":"up","instance":"a:80","job":"api"}])"));
-  b = Get("/api/v1/metadata");
-  EXPECT_EQ(b["data"], json::object());
   b = Get("/api/v1/rules");
   EXPECT_EQ(b["data"]["groups"], json::array());
   // The exemplar probe sends milliseconds; only success matters.
@@ -106,6 +145,48 @@ TEST_F(GrafanaCompatTest, MetricsBrowserAndTemplateVariables) {
            "query=test&start=" + std::to_string(kStartSec * 1000) +
                "&end=" + std::to_string((kStartSec + 1800) * 1000));
   EXPECT_EQ(b["status"], "success");
+}
+
+TEST_F(GrafanaCompatTest, MetadataOfAScrapedTarget) {
+  // Grafana's metrics browser asks GET /api/v1/metadata (no parameters)
+  // and shows type and help per metric. Wait (bounded) for the first scrape.
+  json b;
+  for (int i = 0; i < 100; ++i) {
+    b = Get("/api/v1/metadata");
+    if (b["data"].size() >= 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(b["status"], "success");
+  EXPECT_EQ(b["data"], json::parse(R"({
+    "http_requests_total":[{"type":"counter","help":"Total HTTP requests by code.","unit":""}],
+    "process_resident_memory_bytes":[{"type":"gauge","help":"Resident memory size in bytes.","unit":""}]})"));
+  b = Get("/api/v1/metadata?metric=http_requests_total&limit_per_metric=1");
+  EXPECT_EQ(b["data"].size(), 1u);
+  EXPECT_EQ(b["data"]["http_requests_total"][0]["type"], "counter");
+  b = Get("/api/v1/metadata?limit=1");
+  EXPECT_EQ(b["data"].size(), 1u);
+  b = Get("/api/v1/metadata?limit=0");
+  EXPECT_EQ(b["data"], json::object());
+  b = Get("/api/v1/metadata?metric=nope");
+  EXPECT_EQ(b["data"], json::object());
+  b = Get("/api/v1/metadata?limit=x", 400);
+  EXPECT_EQ(b["error"], "limit must be a number");
+
+  std::string instance = "127.0.0.1:" + std::to_string(http_.port());
+  b = Get("/api/v1/targets/metadata?match_target=%7Bjob%3D%22grafana%22%7D"
+          "&metric=process_resident_memory_bytes");
+  EXPECT_EQ(b["data"], json::parse(R"([{"target":{"instance":")" + instance +
+                                   R"(","job":"grafana"},"type":"gauge",)"
+                                   R"("help":"Resident memory size in bytes.","unit":""}])"));
+  b = Get("/api/v1/targets/metadata");
+  ASSERT_EQ(b["data"].size(), 2u);
+  EXPECT_EQ(b["data"][0]["metric"], "http_requests_total");
+  b = Get("/api/v1/targets/metadata?match_target=%7Bjob%3D%22other%22%7D");
+  EXPECT_EQ(b["data"], json::array());
+  b = Get("/api/v1/targets/metadata?match_target=bad%7B", 400);
+  EXPECT_EQ(b["errorType"], "bad_data");
+  EXPECT_EQ(b["error"].get<std::string>().rfind("invalid parameter \"match_target\": ", 0), 0u)
+      << b["error"];
 }
 
 TEST_F(GrafanaCompatTest, RangePanel) {
