@@ -21,6 +21,7 @@
 #include "examples/server/metrics.h"
 #include "examples/server/notifier_api.h"
 #include "examples/server/remote_read_handler.h"
+#include "examples/server/remote_storage.h"
 #include "examples/server/remote_write_handler.h"
 #include "examples/server/rules_api.h"
 #include "examples/server/targets_api.h"
@@ -117,6 +118,8 @@ struct App::Impl {
   httplib::Server http;
   std::atomic<bool> ready{false};
   StorageProxy storage;
+  // Local + remote_write / remote_read endpoints (libremote).
+  std::unique_ptr<RemoteStorage> remote;
   absl::Time start_time = absl::Now();
   std::unique_ptr<ServerMetrics> metrics;
   std::unique_ptr<promql::Engine> engine;
@@ -164,6 +167,15 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
   eo.max_concurrent = flags_.query_max_concurrency;
   eo.default_subquery_step_ms = absl::ToInt64Milliseconds(config->global.evaluation_interval);
   im.engine = std::make_unique<promql::Engine>(eo);
+  im.remote = std::make_unique<RemoteStorage>(
+      &im.storage, &im.storage,
+      [this]() -> int64_t {
+        tsdb::DB* db = impl_->db.get();
+        if (db == nullptr) return INT64_MAX;
+        tsdb::DBStats st = db->Stats();
+        return st.min_time == 0 && st.max_time == 0 ? INT64_MAX : st.min_time;
+      },
+      absl::Milliseconds(DurationFlagMs(flags_.remote_flush_deadline, 60000).value_or(60000)));
 
   const std::string prefix = flags_.route_prefix == "/" ? "" : flags_.route_prefix;
   // Remote-write senders and Grafana keep connections open; cpp-httplib
@@ -183,8 +195,8 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
                        });
 
   ApiV1::Deps deps;
-  deps.queryable = &im.storage;
-  deps.query = MakeEngineQueryFunc(im.engine.get(), &im.storage);
+  deps.queryable = im.remote->queryable();
+  deps.query = MakeEngineQueryFunc(im.engine.get(), im.remote->queryable());
   deps.parse_selector = MakeSelectorParser();
   deps.format_query = FormatPromQL;
   deps.build_info = {kVersion, kRevision, "main", "vigil", __DATE__, "gcc " __VERSION__};
@@ -212,7 +224,7 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
   };
   deps.targets = [this](const httplib::Request& req) -> absl::StatusOr<std::string> {
     if (!impl_->scrapes) return std::string(R"({"activeTargets":[],"droppedTargets":[]})");
-    return TargetsJson(*impl_->scrapes, req);
+    return TargetsJson(*impl_->scrapes, req, MakeGlobalUrlOptions(flags_.external_url, port_));
   };
   deps.rules = [this](const httplib::Request& req) -> absl::StatusOr<std::string> {
     if (!impl_->rules) return std::string(R"({"groups":[]})");
@@ -241,7 +253,7 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
 
   const std::string api = prefix + "/api/v1";
   if (flags_.enable_remote_write_receiver) {
-    im.remote_write = std::make_unique<RemoteWriteHandler>(&im.storage);
+    im.remote_write = std::make_unique<RemoteWriteHandler>(im.remote->appendable());
     im.remote_write->Register(&im.http, api + "/write");
   } else {
     im.http.Post(api + "/write", [](const httplib::Request&, httplib::Response& res) {
@@ -400,6 +412,7 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
                           "The number of alert notifications in the queue.", "gauge", [this] {
                             return impl_->notifier ? static_cast<double>(impl_->notifier->queue_length()) : 0.0;
                           });
+  im.remote->RegisterMetrics(im.metrics.get());
   im.metrics->AddCallback("vigil_remote_write_samples_received_total",
                           "Samples appended through the remote write receiver.", "counter", [this] {
                             return impl_->remote_write ? static_cast<double>(impl_->remote_write->samples_appended()) : 0.0;
@@ -463,9 +476,9 @@ absl::Status App::Start() {
       });
 
   rules::ManagerOptions ro;
-  ro.query = rules::EngineQueryFunc(im.engine.get(), &im.storage);
-  ro.appendable = &im.storage;
-  ro.queryable = &im.storage;
+  ro.query = rules::EngineQueryFunc(im.engine.get(), im.remote->queryable());
+  ro.appendable = im.remote->appendable();
+  ro.queryable = im.remote->queryable();
   notifier::Notifier* n = im.notifier.get();
   ro.notify = rules::SendAlertsTo(
       [n](std::vector<notifier::Alert> alerts) { n->Send(std::move(alerts)); },
@@ -481,7 +494,7 @@ absl::Status App::Start() {
   ro.for_grace_period_ms = DurationFlagMs(flags_.for_grace_period, 600000).value_or(600000);
   im.rules = std::make_unique<rules::Manager>(std::move(ro));
 
-  im.scrapes = std::make_unique<scrape::Manager>(&im.storage);
+  im.scrapes = std::make_unique<scrape::Manager>(im.remote->appendable());
   scrape::Manager* scrapes = im.scrapes.get();
   im.discovery = std::make_unique<sd::Manager>(
       sd::Manager::Options(),
@@ -536,6 +549,7 @@ absl::Status App::Apply(const Config& cfg) {
   absl::Status am_st = im.notify_discovery->ApplyConfig(am_jobs);
   if (!am_st.ok()) Log("error", absl::StrCat("alertmanager discovery: ", am_st.message()));
   im.federation->SetExternalLabels(cfg.global.external_labels);
+  VIGIL_RETURN_IF_ERROR(im.remote->ApplyConfig(cfg));
   VIGIL_RETURN_IF_ERROR(im.scrapes->ApplyConfig(cfg.scrape_configs));
   sd::Manager::JobConfigs jobs;
   for (const scrape::ScrapeConfig& sc : cfg.scrape_configs) {
@@ -601,6 +615,7 @@ void App::Shutdown() {
   if (im.notify_discovery) im.notify_discovery->Stop();
   if (im.scrapes) im.scrapes->Stop();
   if (im.rules) im.rules->Stop();
+  if (im.remote) im.remote->Close();  // flushes remote_write queues
   if (im.notifier) im.notifier->Stop();
   im.storage.Set(nullptr);
   if (im.db) {

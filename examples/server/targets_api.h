@@ -9,6 +9,11 @@
 //
 // Parameters: state=active|dropped|any (default any), scrapePool=<job>.
 //
+// globalUrl is the scrape URL as seen from elsewhere, as Prometheus builds
+// it: a target on localhost/127.0.0.1/::1 gets the external URL's host (and,
+// when it is this server's own listen port, the external URL's scheme and
+// host:port); other targets keep their URL.
+//
 // Thread safety: reentrant.
 
 #ifndef VIGIL_EXAMPLES_SERVER_TARGETS_API_H_
@@ -17,13 +22,30 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "httplib.h"
 #include "libscrape/manager.h"
 
 namespace vigil::server {
 
+// Where this server is reachable, for globalUrl. Empty `host` keeps
+// globalUrl equal to scrapeUrl.
+struct GlobalUrlOptions {
+  std::string scheme = "http";
+  std::string host;         // host[:port] of the external URL
+  std::string listen_port;  // this server's own port
+};
+
+// Prometheus's default when --web.external-url is empty:
+// http://<hostname>:<listen port>; else the flag's scheme and host[:port].
+GlobalUrlOptions MakeGlobalUrlOptions(absl::string_view external_url, int listen_port);
+
+// The globalUrl of `scrape_url` (unchanged when it is not on localhost).
+std::string GlobalUrl(absl::string_view scrape_url, const GlobalUrlOptions& opts);
+
 absl::StatusOr<std::string> TargetsJson(const scrape::Manager& manager,
-                                        const httplib::Request& req);
+                                        const httplib::Request& req,
+                                        const GlobalUrlOptions& global = {});
 
 }  // namespace vigil::server
 
