@@ -56,5 +56,10 @@ forbid textparse '^//(libtsdb|libpromql|libsd|librules|examples)[/:]' "other lib
 # Rules evaluate through PromQL and write through the storage interfaces.
 forbid rules '^//(libscrape|examples)[/:]' "libscrape or examples"
 forbid rules '^//libtsdb(:|/(chunkenc|index|wal|chunks)[:/])' "the TSDB engine"
+# Remote write/read sits beside the storage interfaces: relabeling and the
+# HTTP client of libsd, never PromQL, scraping, rules, the TSDB or examples.
+require remote '^//libtsdb/storage:storage$'
+forbid remote '^//(libpromql|libscrape|librules|examples)[/:]' "PromQL, scraping, rules or examples"
+forbid remote '^//libtsdb(:|/(chunkenc|index|wal|chunks)[:/])' "the TSDB engine"
 
 exit $fail

@@ -18,23 +18,6 @@ namespace {
 
 using Fields = std::vector<absl::string_view>;
 
-// The HTTP client options any scrape job, Alertmanager or remote endpoint
-// may carry (Prometheus's common/config.HTTPClientConfig).
-const Fields& HttpClientFields() {
-  static const Fields kFields = {
-      "basic_auth",       "authorization",    "oauth2",
-      "bearer_token",     "bearer_token_file", "tls_config",
-      "proxy_url",        "no_proxy",         "proxy_from_environment",
-      "proxy_connect_header", "follow_redirects", "enable_http2",
-      "http_headers"};
-  return kFields;
-}
-
-Fields Concat(Fields a, const Fields& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
 std::string Pos(const YAML::Node& node, absl::string_view path) {
   YAML::Mark m = node.Mark();
   if (m.line < 0) return std::string(path);
@@ -113,19 +96,6 @@ absl::Status ReadDuration(const YAML::Node& n, absl::string_view path,
   return absl::OkStatus();
 }
 
-absl::Status ReadBool(const YAML::Node& n, absl::string_view path, bool* out) {
-  if (!Present(n)) return absl::OkStatus();
-  VIGIL_ASSIGN_OR_RETURN(std::string s, ReadString(n, path));
-  if (s == "true" || s == "True" || s == "TRUE") {
-    *out = true;
-  } else if (s == "false" || s == "False" || s == "FALSE") {
-    *out = false;
-  } else {
-    return Error(n, path, absl::StrCat("cannot unmarshal !!str `", s, "` into bool"));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status ReadInt(const YAML::Node& n, absl::string_view path, int64_t* out) {
   if (!Present(n)) return absl::OkStatus();
   VIGIL_ASSIGN_OR_RETURN(std::string s, ReadString(n, path));
@@ -189,34 +159,6 @@ absl::StatusOr<std::map<std::string, std::string>> ReadStringMap(
   return out;
 }
 
-// Checks the nested maps of an HTTP client config.
-absl::Status CheckHttpClient(const YAML::Node& node, absl::string_view path) {
-  VIGIL_RETURN_IF_ERROR(CheckMap(Field(node, "tls_config"),
-                                 {"ca_file", "cert_file", "key_file", "ca", "cert",
-                                  "key", "ca_ref", "cert_ref", "key_ref",
-                                  "server_name", "insecure_skip_verify",
-                                  "min_version", "max_version"},
-                                 "config.TLSConfig", path));
-  VIGIL_RETURN_IF_ERROR(CheckMap(Field(node, "basic_auth"),
-                                 {"username", "username_file", "username_ref",
-                                  "password", "password_file", "password_ref"},
-                                 "config.BasicAuth", path));
-  VIGIL_RETURN_IF_ERROR(CheckMap(Field(node, "authorization"),
-                                 {"type", "credentials", "credentials_file",
-                                  "credentials_ref"},
-                                 "config.Authorization", path));
-  if (Present(Field(node, "bearer_token")) && Present(Field(node, "bearer_token_file"))) {
-    return Error(node, path,
-                 "at most one of bearer_token & bearer_token_file must be configured");
-  }
-  if (Present(Field(node, "authorization")) &&
-      (Present(Field(node, "bearer_token")) || Present(Field(node, "bearer_token_file")))) {
-    return Error(node, path,
-                 "authorization is not compatible with bearer_token & bearer_token_file");
-  }
-  return absl::OkStatus();
-}
-
 absl::Status ParseGlobal(const YAML::Node& node, absl::string_view path,
                          GlobalConfig* g) {
   VIGIL_RETURN_IF_ERROR(CheckMap(
@@ -275,123 +217,6 @@ absl::Status ParseGlobal(const YAML::Node& node, absl::string_view path,
   }
   g->external_labels = model::Labels::FromPairs(pairs);
   return absl::OkStatus();
-}
-
-absl::Status CheckUrl(const YAML::Node& node, const std::string& url,
-                      absl::string_view what, absl::string_view path) {
-  if (url.empty()) return Error(node, path, absl::StrCat("url for ", what, " is empty"));
-  if (!absl::StartsWith(url, "http://") && !absl::StartsWith(url, "https://")) {
-    return Error(node, path,
-                 absl::StrCat("invalid url ", model::QuoteString(url), " for ", what,
-                              ": scheme must be http or https"));
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::vector<RemoteWriteConfig>> ParseRemoteWrite(
-    const YAML::Node& node, absl::string_view path) {
-  std::vector<RemoteWriteConfig> out;
-  if (!Present(node)) return out;
-  if (!node.IsSequence()) return Error(node, path, "cannot unmarshal remote_write: expected a list");
-  static const Fields kFields = Concat(
-      {"url", "name", "remote_timeout", "headers", "write_relabel_configs",
-       "send_exemplars", "send_native_histograms", "protobuf_message",
-       "round_robin_dns", "sigv4", "azuread", "google_iam", "queue_config",
-       "metadata_config"},
-      HttpClientFields());
-  std::set<std::string> names;
-  for (const YAML::Node& n : node) {
-    VIGIL_RETURN_IF_ERROR(CheckMap(n, kFields, "config.RemoteWriteConfig", path));
-    VIGIL_RETURN_IF_ERROR(CheckHttpClient(n, path));
-    RemoteWriteConfig c;
-    c.node = n;
-    VIGIL_ASSIGN_OR_RETURN(c.url, ReadString(Field(n, "url"), path));
-    VIGIL_RETURN_IF_ERROR(CheckUrl(n, c.url, "remote_write", path));
-    VIGIL_ASSIGN_OR_RETURN(c.name, ReadString(Field(n, "name"), path));
-    if (!c.name.empty() && !names.insert(c.name).second) {
-      return Error(n, path, absl::StrCat("found multiple remote write configs with job name ",
-                                         model::QuoteString(c.name)));
-    }
-    VIGIL_RETURN_IF_ERROR(ReadDuration(Field(n, "remote_timeout"), path, &c.remote_timeout));
-    VIGIL_ASSIGN_OR_RETURN(c.headers, ReadStringMap(Field(n, "headers"), path));
-    for (const auto& [h, v] : c.headers) {
-      std::string lower = absl::AsciiStrToLower(h);
-      if (lower == "content-encoding" || lower == "content-type" ||
-          lower == "user-agent" || lower == "x-prometheus-remote-write-version" ||
-          lower == "host" || lower == "authorization") {
-        return Error(Field(n, "headers"), path,
-                     absl::StrCat(h, " is a reserved header. It must not be changed"));
-      }
-    }
-    VIGIL_ASSIGN_OR_RETURN(c.write_relabel_configs,
-                           sd::ParseRelabelConfigs(Field(n, "write_relabel_configs"), path));
-    VIGIL_RETURN_IF_ERROR(ReadBool(Field(n, "send_exemplars"), path, &c.send_exemplars));
-    VIGIL_RETURN_IF_ERROR(
-        ReadBool(Field(n, "send_native_histograms"), path, &c.send_native_histograms));
-    YAML::Node q = Field(n, "queue_config");
-    VIGIL_RETURN_IF_ERROR(CheckMap(q,
-                                   {"capacity", "max_shards", "min_shards",
-                                    "max_samples_per_send", "batch_send_deadline",
-                                    "min_backoff", "max_backoff", "retry_on_http_429",
-                                    "sample_age_limit"},
-                                   "config.QueueConfig", path));
-    QueueConfig& qc = c.queue_config;
-    VIGIL_RETURN_IF_ERROR(ReadInt(Field(q, "capacity"), path, &qc.capacity));
-    VIGIL_RETURN_IF_ERROR(ReadInt(Field(q, "max_shards"), path, &qc.max_shards));
-    VIGIL_RETURN_IF_ERROR(ReadInt(Field(q, "min_shards"), path, &qc.min_shards));
-    VIGIL_RETURN_IF_ERROR(ReadInt(Field(q, "max_samples_per_send"), path, &qc.max_samples_per_send));
-    VIGIL_RETURN_IF_ERROR(ReadDuration(Field(q, "batch_send_deadline"), path, &qc.batch_send_deadline));
-    VIGIL_RETURN_IF_ERROR(ReadDuration(Field(q, "min_backoff"), path, &qc.min_backoff));
-    VIGIL_RETURN_IF_ERROR(ReadDuration(Field(q, "max_backoff"), path, &qc.max_backoff));
-    VIGIL_RETURN_IF_ERROR(ReadBool(Field(q, "retry_on_http_429"), path, &qc.retry_on_http_429));
-    VIGIL_RETURN_IF_ERROR(ReadDuration(Field(q, "sample_age_limit"), path, &qc.sample_age_limit));
-    if (qc.max_samples_per_send <= 0 || qc.capacity <= 0 || qc.max_shards <= 0 ||
-        qc.min_shards <= 0) {
-      return Error(q, path, "queue_config values must be positive");
-    }
-    YAML::Node m = Field(n, "metadata_config");
-    VIGIL_RETURN_IF_ERROR(CheckMap(m, {"send", "send_interval", "max_samples_per_send"},
-                                   "config.MetadataConfig", path));
-    VIGIL_RETURN_IF_ERROR(ReadBool(Field(m, "send"), path, &c.send_metadata));
-    VIGIL_RETURN_IF_ERROR(
-        ReadDuration(Field(m, "send_interval"), path, &c.metadata_send_interval));
-    out.push_back(std::move(c));
-  }
-  return out;
-}
-
-absl::StatusOr<std::vector<RemoteReadConfig>> ParseRemoteRead(
-    const YAML::Node& node, absl::string_view path) {
-  std::vector<RemoteReadConfig> out;
-  if (!Present(node)) return out;
-  if (!node.IsSequence()) return Error(node, path, "cannot unmarshal remote_read: expected a list");
-  static const Fields kFields =
-      Concat({"url", "name", "remote_timeout", "headers", "read_recent",
-              "required_matchers", "filter_external_labels"},
-             HttpClientFields());
-  std::set<std::string> names;
-  for (const YAML::Node& n : node) {
-    VIGIL_RETURN_IF_ERROR(CheckMap(n, kFields, "config.RemoteReadConfig", path));
-    VIGIL_RETURN_IF_ERROR(CheckHttpClient(n, path));
-    RemoteReadConfig c;
-    c.node = n;
-    VIGIL_ASSIGN_OR_RETURN(c.url, ReadString(Field(n, "url"), path));
-    VIGIL_RETURN_IF_ERROR(CheckUrl(n, c.url, "remote_read", path));
-    VIGIL_ASSIGN_OR_RETURN(c.name, ReadString(Field(n, "name"), path));
-    if (!c.name.empty() && !names.insert(c.name).second) {
-      return Error(n, path, absl::StrCat("found multiple remote read configs with job name ",
-                                         model::QuoteString(c.name)));
-    }
-    VIGIL_RETURN_IF_ERROR(ReadDuration(Field(n, "remote_timeout"), path, &c.remote_timeout));
-    VIGIL_ASSIGN_OR_RETURN(c.headers, ReadStringMap(Field(n, "headers"), path));
-    VIGIL_ASSIGN_OR_RETURN(c.required_matchers,
-                           ReadStringMap(Field(n, "required_matchers"), path));
-    VIGIL_RETURN_IF_ERROR(ReadBool(Field(n, "read_recent"), path, &c.read_recent));
-    VIGIL_RETURN_IF_ERROR(
-        ReadBool(Field(n, "filter_external_labels"), path, &c.filter_external_labels));
-    out.push_back(std::move(c));
-  }
-  return out;
 }
 
 std::string DirName(absl::string_view path) {
@@ -462,8 +287,10 @@ absl::StatusOr<Config> ParseConfig(absl::string_view text, absl::string_view pat
   if (Present(alerting)) {
     VIGIL_ASSIGN_OR_RETURN(cfg.alerting, notifier::ParseAlertingConfig(alerting, path));
   }
-  VIGIL_ASSIGN_OR_RETURN(cfg.remote_write, ParseRemoteWrite(Field(root, "remote_write"), path));
-  VIGIL_ASSIGN_OR_RETURN(cfg.remote_read, ParseRemoteRead(Field(root, "remote_read"), path));
+  VIGIL_ASSIGN_OR_RETURN(cfg.remote_write,
+                         remote::ParseRemoteWriteConfigs(Field(root, "remote_write"), path));
+  VIGIL_ASSIGN_OR_RETURN(cfg.remote_read,
+                         remote::ParseRemoteReadConfigs(Field(root, "remote_read"), path));
 
   YAML::Node storage = Field(root, "storage");
   VIGIL_RETURN_IF_ERROR(CheckMap(storage, {"tsdb", "exemplars"}, "config.StorageConfig", path));

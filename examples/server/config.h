@@ -1,9 +1,10 @@
 // The server's configuration: prometheus.yml, parsed strictly (an unknown
 // field is an error naming file, line and column, as Prometheus's
 // `field X not found in type config.plain`). The top-level sections,
-// `global`, `remote_write` and `remote_read` are parsed here; every scrape
-// job goes to libscrape (`scrape::ParseScrapeConfig`, which hands relabel
-// rules to libsd), `alerting` to librules/notifier's parser, and the YAML
+// `global` is parsed here; every scrape job goes to libscrape
+// (`scrape::ParseScrapeConfig`, which hands relabel rules to libsd),
+// `alerting` to librules/notifier's parser, `remote_write` and
+// `remote_read` to libremote's parsers, and the YAML
 // of every service-discovery section is kept for discovery_configs.h to
 // build libsd discoverers from.
 //
@@ -28,6 +29,7 @@
 #include "absl/time/time.h"
 #include "libsd/relabel.h"
 #include "libsd/target_group.h"
+#include "libremote/remote_config.h"
 #include "librules/notifier/alertmanager_config.h"
 #include "libscrape/scrape_config.h"
 #include "model/labels.h"
@@ -53,42 +55,11 @@ struct GlobalConfig {
   std::vector<std::string> scrape_protocols;
 };
 
-struct QueueConfig {
-  int64_t capacity = 10000;
-  int64_t max_shards = 50;
-  int64_t min_shards = 1;
-  int64_t max_samples_per_send = 2000;
-  absl::Duration batch_send_deadline = absl::Seconds(5);
-  absl::Duration min_backoff = absl::Milliseconds(30);
-  absl::Duration max_backoff = absl::Seconds(5);
-  bool retry_on_http_429 = false;
-  absl::Duration sample_age_limit = absl::ZeroDuration();
-};
-
-struct RemoteWriteConfig {
-  std::string url;
-  std::string name;
-  absl::Duration remote_timeout = absl::Seconds(30);
-  std::map<std::string, std::string> headers;
-  std::vector<sd::RelabelConfig> write_relabel_configs;
-  bool send_exemplars = false;
-  bool send_native_histograms = false;
-  QueueConfig queue_config;
-  bool send_metadata = true;
-  absl::Duration metadata_send_interval = absl::Minutes(1);
-  YAML::Node node;
-};
-
-struct RemoteReadConfig {
-  std::string url;
-  std::string name;
-  absl::Duration remote_timeout = absl::Minutes(1);
-  std::map<std::string, std::string> headers;
-  std::map<std::string, std::string> required_matchers;
-  bool read_recent = false;
-  bool filter_external_labels = true;
-  YAML::Node node;
-};
+// The remote_write / remote_read sections belong to libremote, which
+// parses them (libremote/remote_config.h).
+using QueueConfig = remote::QueueConfig;
+using RemoteWriteConfig = remote::RemoteWriteConfig;
+using RemoteReadConfig = remote::RemoteReadConfig;
 
 struct Config {
   std::string path;  // the file it came from ("" when parsed from text)

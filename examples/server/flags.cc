@@ -66,6 +66,8 @@ absl::StatusOr<Flags> ParseFlags(int argc, const char* const* argv) {
   app.add_option("--storage.remote.read-sample-limit", f.remote_read_sample_limit,
                  "Maximum overall number of samples to return via the remote read "
                  "interface, in a single query. 0 means no limit.");
+  app.add_option("--storage.remote.flush-deadline", f.remote_flush_deadline,
+                 "How long to wait flushing sample on shutdown or config reload.");
   app.add_option("--enable-feature", f.features,
                  "Comma separated feature names to enable (accepted, reported).")
       ->delimiter(',');
@@ -119,6 +121,7 @@ std::map<std::string, std::string> FlagValues(const Flags& f) {
       {"storage.tsdb.retention.time", f.retention_time.empty() ? "0s" : f.retention_time},
       {"storage.tsdb.retention.size", f.retention_size.empty() ? "0B" : f.retention_size},
       {"storage.remote.read-sample-limit", absl::StrCat(f.remote_read_sample_limit)},
+      {"storage.remote.flush-deadline", f.remote_flush_deadline},
       {"query.lookback-delta", f.lookback_delta},
       {"query.timeout", f.query_timeout},
       {"query.max-concurrency", absl::StrCat(f.query_max_concurrency)},

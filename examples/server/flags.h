@@ -35,6 +35,7 @@ struct Flags {
   std::string for_outage_tolerance = "1h";
   std::string for_grace_period = "10m";
   int64_t remote_read_sample_limit = 50000000;
+  std::string remote_flush_deadline = "1m";
   // --enable-feature values; accepted for compatibility, reported at start.
   std::vector<std::string> features;
   int notification_queue_capacity = 10000;

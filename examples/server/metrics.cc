@@ -21,7 +21,14 @@ class ServerMetrics::Callbacks : public prometheus::Collectable {
   void Add(const std::string& name, const std::string& help,
            const std::string& type, std::function<double()> fn) {
     absl::MutexLock l(&mu_);
-    entries_.push_back({name, help, type, std::move(fn)});
+    entries_.push_back({name, help, type, std::move(fn), nullptr});
+  }
+
+  void AddFamily(const std::string& name, const std::string& help,
+                 const std::string& type,
+                 std::function<std::vector<FamilySample>()> fn) {
+    absl::MutexLock l(&mu_);
+    entries_.push_back({name, help, type, nullptr, std::move(fn)});
   }
 
   std::vector<prometheus::MetricFamily> Collect() const override {
@@ -31,6 +38,27 @@ class ServerMetrics::Callbacks : public prometheus::Collectable {
       prometheus::MetricFamily f;
       f.name = e.name;
       f.help = e.help;
+      if (e.family) {
+        f.type = e.type == "counter"     ? prometheus::MetricType::Counter
+                 : e.type == "histogram" ? prometheus::MetricType::Histogram
+                                         : prometheus::MetricType::Gauge;
+        for (const FamilySample& s : e.family()) {
+          prometheus::ClientMetric m;
+          for (const auto& [n, v] : s.labels) m.label.push_back({n, v});
+          if (f.type == prometheus::MetricType::Histogram) {
+            m.histogram.sample_count = s.count;
+            m.histogram.sample_sum = s.sum;
+            for (const auto& [le, c] : s.buckets) m.histogram.bucket.push_back({c, le});
+          } else if (f.type == prometheus::MetricType::Counter) {
+            m.counter.value = s.value;
+          } else {
+            m.gauge.value = s.value;
+          }
+          f.metric.push_back(std::move(m));
+        }
+        if (!f.metric.empty()) out.push_back(std::move(f));
+        continue;
+      }
       prometheus::ClientMetric m;
       double v = e.fn();
       if (e.type == "counter") {
@@ -50,6 +78,7 @@ class ServerMetrics::Callbacks : public prometheus::Collectable {
   struct Entry {
     std::string name, help, type;
     std::function<double()> fn;
+    std::function<std::vector<FamilySample>()> family;
   };
   mutable absl::Mutex mu_;
   std::vector<Entry> entries_ ABSL_GUARDED_BY(mu_);
@@ -131,6 +160,12 @@ void ServerMetrics::SetReady(bool ready) { impl_->ready->Set(ready ? 1 : 0); }
 void ServerMetrics::AddCallback(const std::string& name, const std::string& help,
                                 const std::string& type, std::function<double()> fn) {
   impl_->callbacks->Add(name, help, type, std::move(fn));
+}
+
+void ServerMetrics::AddFamilyCallback(const std::string& name, const std::string& help,
+                                      const std::string& type,
+                                      std::function<std::vector<FamilySample>()> fn) {
+  impl_->callbacks->AddFamily(name, help, type, std::move(fn));
 }
 
 std::string ServerMetrics::Render() const {

@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -40,6 +41,22 @@ class ServerMetrics {
   // A value computed at scrape time. `type` is "gauge" or "counter".
   void AddCallback(const std::string& name, const std::string& help,
                    const std::string& type, std::function<double()> fn);
+
+  // One sample of a labelled family computed at scrape time. Histograms
+  // use `buckets` (cumulative counts by upper bound, +Inf last), `count`
+  // and `sum`; gauges and counters use `value`.
+  struct FamilySample {
+    std::vector<std::pair<std::string, std::string>> labels;
+    double value = 0;
+    std::vector<std::pair<double, uint64_t>> buckets;
+    uint64_t count = 0;
+    double sum = 0;
+  };
+  // A labelled family (e.g. one sample per remote-write queue). `type` is
+  // "gauge", "counter" or "histogram".
+  void AddFamilyCallback(const std::string& name, const std::string& help,
+                         const std::string& type,
+                         std::function<std::vector<FamilySample>()> fn);
 
   // The text exposition format (version 0.0.4) of every metric.
   std::string Render() const;

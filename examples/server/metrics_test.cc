@@ -1,5 +1,7 @@
 #include "examples/server/metrics.h"
 
+#include <limits>
+
 #include <string>
 
 #include "examples/server/testing/http_test_server.h"
@@ -62,4 +64,37 @@ TEST(ServerMetricsTest, ServesOwnMetricsAndCountsRequests) {
 }
 
 }  // namespace
+TEST(ServerMetricsTest, LabelledFamiliesAndHistograms) {
+  ServerMetrics m("v", "r");
+  m.AddFamilyCallback("prometheus_remote_storage_samples_total", "Samples sent.", "counter", [] {
+    std::vector<ServerMetrics::FamilySample> out(2);
+    out[0].labels = {{"remote_name", "a"}, {"url", "http://a/w"}};
+    out[0].value = 12;
+    out[1].labels = {{"remote_name", "b"}, {"url", "http://b/w"}};
+    out[1].value = 3;
+    return out;
+  });
+  m.AddFamilyCallback("prometheus_remote_storage_sent_batch_duration_seconds", "Durations.",
+                      "histogram", [] {
+                        ServerMetrics::FamilySample s;
+                        s.labels = {{"remote_name", "a"}};
+                        s.buckets = {{0.1, 2}, {1, 3}, {std::numeric_limits<double>::infinity(), 4}};
+                        s.count = 4;
+                        s.sum = 7.5;
+                        return std::vector<ServerMetrics::FamilySample>{s};
+                      });
+  m.AddFamilyCallback("empty_family", "No samples: left out.", "gauge",
+                      [] { return std::vector<ServerMetrics::FamilySample>{}; });
+  std::string text = m.Render();
+  EXPECT_NE(text.find("prometheus_remote_storage_samples_total{remote_name=\"a\",url=\"http://a/w\"} 12"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("# TYPE prometheus_remote_storage_sent_batch_duration_seconds histogram"),
+            std::string::npos);
+  EXPECT_NE(text.find("prometheus_remote_storage_sent_batch_duration_seconds_bucket{remote_name=\"a\",le=\"+Inf\"} 4"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("prometheus_remote_storage_sent_batch_duration_seconds_sum{remote_name=\"a\"} 7.5"),
+            std::string::npos) << text;
+  EXPECT_EQ(text.find("empty_family"), std::string::npos);
+}
+
 }  // namespace vigil::server
