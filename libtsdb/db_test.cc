@@ -139,6 +139,41 @@ TEST(DBTest, ReplaysWalOnReopen) {
             storage::AppendError::kOutOfOrder);
 }
 
+// Appender A creates a series, appender B appends to it and commits
+// first: B's samples must not precede the series record in the WAL, or
+// replay would drop them. Replay gives back what the head held.
+TEST(DBTest, SamplesOfASeriesCreatedByAnotherAppenderSurviveReplay) {
+  std::string dir = TestDir("db_create_race");
+  Labels l = Labels::FromPairs({{"__name__", "shared"}, {"job", "a"}});
+  Labels r = Labels::FromPairs({{"__name__", "rolled"}, {"job", "a"}});
+  Dump before;
+  {
+    auto db = *DB::Open(dir, TestOptions());
+    auto a = db->NewAppender();
+    ASSERT_TRUE(a->Append(0, l, 1000, 1).ok());
+    auto b = db->NewAppender();
+    ASSERT_TRUE(b->Append(0, l, 2000, 2).ok());
+    ASSERT_TRUE(b->Commit().ok());
+    ASSERT_TRUE(a->Commit().ok());  // its sample is now out of order
+    // A series whose creator rolls back.
+    auto c = db->NewAppender();
+    ASSERT_TRUE(c->Append(0, r, 1000, 1).ok());
+    auto d = db->NewAppender();
+    ASSERT_TRUE(d->Append(0, r, 3000, 3).ok());
+    ASSERT_TRUE(d->Commit().ok());
+    ASSERT_TRUE(c->Rollback().ok());
+    before = Read(*db);
+    ASSERT_TRUE(db->Close().ok());
+  }
+  ASSERT_EQ(before.size(), 2u);
+  auto db = *DB::Open(dir, TestOptions());
+  EXPECT_EQ(db->Stats().replay_unknown_refs, 0u);
+  EXPECT_EQ(Read(*db), before);
+  const auto& shared = before["{__name__=\"shared\", job=\"a\"}"];
+  ASSERT_EQ(shared.size(), 1u);
+  EXPECT_EQ(shared[0].t, 2000);
+}
+
 TEST(DBTest, HeadCompactsIntoBlocksAndQueriesMerge) {
   std::string dir = TestDir("db_blocks");
   storage::MemoryStorage ref;

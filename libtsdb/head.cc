@@ -233,6 +233,7 @@ std::vector<uint64_t> Head::Truncate(int64_t mint) {
 void Head::ReplaySeries(const RefSeries& rs) {
   bool created;
   Series* s = GetOrCreate(rs.labels, rs.ref, false, &created);
+  s->logged.store(true, std::memory_order_release);
   if (!created && s->ref != rs.ref) {
     absl::MutexLock l(&alias_mu_);
     alias_[rs.ref] = s->ref;

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cstring>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "libtsdb/head.h"
 #include "libtsdb/internal/head_series.h"
+#include "model/status_macros.h"
 
 namespace vigil::tsdb {
 namespace {
@@ -136,8 +138,7 @@ class HeadAppender final : public storage::Appender {
     }
     done_ = true;
     if (h_->log_ != nullptr) {
-      absl::Status st;
-      if (!new_series_.empty()) st = h_->log_->LogSeries(new_series_);
+      absl::Status st = LogSeriesRecords();
       if (st.ok() && !pending_.empty()) {
         std::vector<RefSample> samples;
         samples.reserve(pending_.size());
@@ -178,13 +179,12 @@ class HeadAppender final : public storage::Appender {
   absl::Status Rollback() override {
     if (done_) return absl::OkStatus();
     done_ = true;
-    Unpin();
     // Series exist in memory whatever happens to the samples, so their
     // records are logged even now (later appends may use the refs).
-    if (h_->log_ != nullptr && !new_series_.empty()) {
-      return h_->log_->LogSeries(new_series_);
-    }
-    return absl::OkStatus();
+    absl::Status st =
+        h_->log_ != nullptr ? LogSeriesRecords() : absl::OkStatus();
+    Unpin();
+    return st;
   }
 
  private:
@@ -193,6 +193,31 @@ class HeadAppender final : public storage::Appender {
     int64_t t;
     double v;
   };
+
+  // Logs the records of series this appender created and of series it
+  // has samples for whose creator has not logged them yet. Pending
+  // samples pin their series, so only those are dereferenced.
+  absl::Status LogSeriesRecords() {
+    std::vector<RefSeries> recs = new_series_;
+    std::vector<Head::Series*> unlogged;
+    absl::flat_hash_set<uint64_t> listed;
+    for (const Pending& p : pending_) {
+      if (p.s->logged.load(std::memory_order_acquire)) continue;
+      if (listed.empty()) {
+        for (const RefSeries& r : new_series_) listed.insert(r.ref);
+      }
+      if (listed.insert(p.s->ref).second) {
+        recs.push_back(RefSeries{p.s->ref, p.s->labels});
+      }
+      unlogged.push_back(p.s);
+    }
+    if (recs.empty()) return absl::OkStatus();
+    VIGIL_RETURN_IF_ERROR(h_->log_->LogSeries(recs));
+    for (Head::Series* s : unlogged) {
+      s->logged.store(true, std::memory_order_release);
+    }
+    return absl::OkStatus();
+  }
 
   void Unpin() {
     for (const Pending& p : pending_) {
@@ -203,7 +228,7 @@ class HeadAppender final : public storage::Appender {
 
   Head* h_;
   std::vector<Pending> pending_;
-  std::vector<RefSeries> new_series_;
+  std::vector<RefSeries> new_series_;  // created by this appender
   bool done_ = false;
 };
 

@@ -39,6 +39,10 @@ struct Head::Series {
   std::atomic<int64_t> last_t{INT64_MIN};
   std::atomic<uint64_t> last_vbits{0};
   std::atomic<bool> has_samples{false};
+  // Its series record is in the WAL. Until then every appender committing
+  // samples for it logs the record too (replay ignores repeats), so its
+  // samples never precede it in the WAL whichever appender commits first.
+  std::atomic<bool> logged{false};
 
   mutable internal::SpinLock mu;
   std::vector<FullChunk> full ABSL_GUARDED_BY(mu);
