@@ -33,7 +33,8 @@ void AppendEscapedLabelValue(absl::string_view v, std::string* out) {
 std::string FormatExpositionValue(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  if (v == 0) return std::signbit(v) ? "-0" : "0";
+  // As Prometheus's text encoder (expfmt): -0 is written "0".
+  if (v == 0) return "0";
   char buf[64];
   auto r = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
   std::string sci(buf, r.ptr);

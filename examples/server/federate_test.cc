@@ -16,6 +16,7 @@ TEST(FederateTest, ValueFormattingAsGo) {
   EXPECT_EQ(FormatExpositionValue(1e6), "1e+06");
   EXPECT_EQ(FormatExpositionValue(0.0001), "0.0001");
   EXPECT_EQ(FormatExpositionValue(0.00001), "1e-05");
+  EXPECT_EQ(FormatExpositionValue(-0.0), "0");
   EXPECT_EQ(FormatExpositionValue(-2.5), "-2.5");
   EXPECT_EQ(FormatExpositionValue(1.0 / 0.0), "+Inf");
 }

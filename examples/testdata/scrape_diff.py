@@ -132,8 +132,16 @@ def wait_for(what, fn, deadline_s, interval=0.5):
 
 # ---------------------------------------------------------------- compare
 
-def fnum(s):
-    return float(s)  # Prometheus's "NaN", "+Inf", "-Inf" parse
+def same_sample_value(a, b, rel):
+    """Sample values are strings: floats ("NaN", "+Inf" parse) compared
+    with tolerance, anything else (string results) exactly."""
+    try:
+        fa, fb = float(a), float(b)
+    except ValueError:
+        return a == b
+    if fa == 0 and fb == 0:
+        return math.copysign(1, fa) == math.copysign(1, fb)  # -0 vs 0
+    return close(fa, fb, rel)
 
 
 def close(a, b, rel):
@@ -186,7 +194,7 @@ def diff_json(a, b, path, rel, unordered):
                 and isinstance(a[1], str) and isinstance(b[1], str)):
             if not isinstance(b[0], (int, float)) or abs(a[0] - b[0]) > 1e-3:
                 out.append("%s: time %s vs %s" % (path, a[0], b[0]))
-            elif not close(fnum(a[1]), fnum(b[1]), rel):
+            elif not same_sample_value(a[1], b[1], rel):
                 out.append("%s: value %s vs %s" % (path, a[1], b[1]))
             return out
         if a and all(isinstance(x, dict) and "metric" in x for x in a + b):
@@ -283,6 +291,12 @@ def timeline(base, t, target):
     first = vals[0][0]
     frozen = [ts for ts, v in vals if float(v) == 7 * FREEZE]
     return first, (frozen[0] if frozen else None), vals[-1][0]
+
+
+def normalize_fed_line(line):
+    """le/quantile values in float form (see the version note above)."""
+    return re.sub(r'((?:le|quantile)=")([^"]*)(")',
+                  lambda m: m.group(1) + canon_bound(m.group(2)) + m.group(3), line)
 
 
 def collapse(values):
@@ -439,6 +453,21 @@ scrape_configs:
         "fx_requests_total / ignoring(code) group_left sum without (code) (fx_requests_total)",
         "absent(nonexistent_metric)",
         "sort_desc(sum by (instance) (fx_requests_total))",
+        "max_over_time(rate(fx_requests_total[5s])[10s:1s])",
+        "sum_over_time(fx_ephemeral[15m])",
+        "fx_requests_total @ %s" % tf,
+        "fx_timestamped offset 2s",
+        "absent_over_time(fx_ephemeral[5s])",
+        "count_values(\"v\", fx_queue_length)",
+        "fx_special * 2",
+        "sum(fx_special)",
+        "sort(fx_special)",
+        "quantile(0.5, fx_requests_total)",
+        "stddev(fx_requests_total)",
+        "group by (team) (up)",
+        "vector(time())",
+        "scalar(sum(up))",
+        "\"a string\"",
     ]
     for q in frozen_instant:
         d.compare("instant@T_F " + q, "/api/v1/query", {"query": q, "time": tf})
@@ -520,6 +549,41 @@ scrape_configs:
               {"query": "up", "start": "0", "end": "100000", "step": "1"})
     d.compare("error: end before start", "/api/v1/query_range",
               {"query": "up", "start": "100", "end": "10", "step": "1"})
+    d.compare("error: zero step", "/api/v1/query_range",
+              {"query": "up", "start": "0", "end": "10", "step": "0"})
+    d.compare("error: no query", "/api/v1/query", {"time": tf})
+    d.compare("error: series without match[]", "/api/v1/series", span)
+    # (No invalid-label-name case: 3.x, like Vigil, accepts any UTF-8 name
+    # there, 2.42 answers 400.)
+    d.compare("error: bad matcher", "/api/v1/series", dict(span, **{"match[]": "{foo"}))
+    d.compare("error: empty matcher", "/api/v1/series", dict(span, **{"match[]": '{foo=""}'}))
+    d.compare("error: execution (many-to-many)", "/api/v1/query",
+              {"query": "fx_requests_total + on(job) fx_requests_total", "time": tf})
+    d.compare("exemplars (none exposed)", "/api/v1/query_exemplars",
+              dict(span, query="fx_requests_total"), unordered=True)
+
+    # Federation: the same exposition, sample timestamps removed.
+    def federate(base):
+        q = urllib.parse.urlencode({"match[]": ['{job=~"fixture.*"}', "up"]}, doseq=True)
+        with urllib.request.urlopen(base + "/federate?" + q, timeout=30) as r:
+            text = r.read().decode()
+        out = set()
+        for line in text.splitlines():
+            if line.startswith("scrape_duration_seconds"):
+                continue  # timing, differs by nature
+            if line.startswith("#") or not line.strip():
+                out.add(line)
+                continue
+            head, _, last = line.rpartition(" ")
+            # name{labels} value timestamp: drop the timestamp.
+            out.add(normalize_fed_line(head) if re.fullmatch(r"-?\d+", last) else line)
+        return out
+    fp, fv = federate(P), federate(V)
+    fdiff = []
+    if fp != fv:
+        fdiff.append("only Prometheus %s; only Vigil %s" % (sorted(fp - fv)[:4],
+                                                            sorted(fv - fp)[:4]))
+    d.results.append(("federate {job=~\"fixture.*\"} (timestamps dropped)", fdiff))
 
     # Targets: everything but the per-scrape timing fields.
     ts_re = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
@@ -544,6 +608,16 @@ scrape_configs:
     else:
         log("Vigil's /api/v1/metadata answers %s: metadata comparison skipped" %
             json.dumps(vm)[:100])
+    tm_params = {"match_target": '{job="fixture"}', "metric": "fx_latency_seconds"}
+    _, vtm = request(V, "/api/v1/targets/metadata", tm_params, post=False)
+    if vtm and vtm.get("status") == "success" and vtm.get("data"):
+        d.compare("targets/metadata", "/api/v1/targets/metadata", tm_params, post=False,
+                  unordered=True)
+        d.compare("targets/metadata all of fixture-relabeled", "/api/v1/targets/metadata",
+                  {"match_target": '{job="fixture-relabeled"}'}, post=False, unordered=True)
+    else:
+        log("Vigil's /api/v1/targets/metadata answers %s: comparison skipped" %
+            json.dumps(vtm)[:100])
 
     ok = d.report()
     # A scrape that failed (timeout on a starved machine) skips a state in
