@@ -8,14 +8,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <fstream>
 #include <cstring>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "bench/node_exporter_replay.h"
 #include "benchmark/benchmark.h"
 #include "libtsdb/chunkenc/xor_chunk.h"
 #include "libtsdb/db.h"
@@ -262,102 +261,6 @@ void BM_Head_SelectRegexOneMetric(benchmark::State& state) {
 }
 BENCHMARK(BM_Head_SelectRegexOneMetric);
 
-// Data for bytes-per-sample: a replay of real node-exporter output.
-// bench/testdata/node_exporter_15s.tsv holds every series of two scrapes
-// 15 s apart (72% did not change between them). Each series evolves from
-// its first value by its observed change per scrape: counters add
-// 0.5-1.5 times it, gauges random-walk by up to 1.5 times it, unchanged
-// series stay constant, and values keep the decimals they were printed
-// with (k / 10^d, as exporters compute them). The fixture is replicated
-// over `hosts` instances with an instance label and +-10% start values.
-struct ReplaySeries {
-  Labels labels;
-  double v;
-  double step;  // observed change per scrape; 0: constant
-  bool counter;
-  int decimals;
-};
-
-// Decimals a printed value carries: "2192.68" -> 2, "1.758e+06" -> 0.
-int Decimals(const std::string& text) {
-  size_t e = text.find_first_of("eE");
-  std::string mant = text.substr(0, e);
-  int exp = e == std::string::npos ? 0 : std::atoi(text.c_str() + e + 1);
-  size_t dot = mant.find('.');
-  int d = dot == std::string::npos ? 0 : static_cast<int>(mant.size() - dot - 1);
-  return std::max(0, d - exp);
-}
-
-double Quantize(double v, int decimals) {
-  double scale = std::pow(10.0, decimals);
-  return static_cast<double>(std::llround(v * scale)) / scale;
-}
-
-std::vector<ReplaySeries> LoadReplay(int hosts) {
-  std::vector<ReplaySeries> out;
-  std::ifstream in("bench/testdata/node_exporter_15s.tsv");
-  if (!in) return out;
-  Rng rng{42};
-  auto uniform = [&rng](double lo, double hi) {
-    return lo + (hi - lo) * static_cast<double>(rng() >> 11) / 9007199254740992.0;
-  };
-  std::vector<std::vector<std::string>> rows;
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    std::vector<std::string> f;
-    size_t start = 0;
-    for (size_t tab; (tab = line.find('\t', start)) != std::string::npos;
-         start = tab + 1) {
-      f.push_back(line.substr(start, tab - start));
-    }
-    f.push_back(line.substr(start));
-    if (f.size() >= 5 && f.size() % 2 == 1) rows.push_back(std::move(f));
-  }
-  for (int h = 0; h < hosts; ++h) {
-    for (const auto& f : rows) {
-      std::vector<std::pair<std::string, std::string>> pairs;
-      for (size_t i = 3; i + 1 < f.size(); i += 2) pairs.emplace_back(f[i], f[i + 1]);
-      pairs.emplace_back("job", "node");
-      pairs.emplace_back("instance", "host-" + std::to_string(h) + ":9100");
-      ReplaySeries r;
-      r.labels = Labels::FromPairs(pairs);
-      double a = std::strtod(f[1].c_str(), nullptr);
-      double b = std::strtod(f[2].c_str(), nullptr);
-      r.decimals = std::min(Decimals(f[1]), Decimals(f[2]));
-      r.counter = f[0] == "counter";
-      r.step = std::fabs(b - a);
-      r.v = r.step == 0 ? a : Quantize(a * uniform(0.9, 1.1), r.decimals);
-      out.push_back(std::move(r));
-    }
-  }
-  return out;
-}
-
-// Appends `scrapes` scrapes of `series` 15 s apart from `t0`.
-void AppendReplay(DB* db, std::vector<ReplaySeries>* series, int64_t t0,
-                  int scrapes) {
-  Rng rng{7};
-  auto uniform = [&rng](double lo, double hi) {
-    return lo + (hi - lo) * static_cast<double>(rng() >> 11) / 9007199254740992.0;
-  };
-  std::vector<storage::SeriesRef> refs(series->size(), 0);
-  for (int s = 0; s < scrapes; ++s) {
-    auto app = db->NewAppender();
-    for (size_t i = 0; i < series->size(); ++i) {
-      ReplaySeries& r = (*series)[i];
-      if (s > 0 && r.step != 0) {
-        double d = r.counter ? r.step * uniform(0.5, 1.5)
-                             : r.step * uniform(-1.5, 1.5);
-        double nv = Quantize(r.v + d, r.decimals);
-        if (!r.counter && r.v >= 0 && nv < 0) nv = Quantize(r.v - d, r.decimals);
-        r.v = nv;
-      }
-      refs[i] = *app->Append(refs[i], r.labels, t0 + s * kInterval, r.v);
-    }
-    (void)app->Commit();
-  }
-}
-
 // Bytes per sample of the blocks in `db`, total and chunk files only.
 void ReportBlockBytes(benchmark::State& state, DB* db) {
   int64_t total = 0, chunk_bytes = 0;
@@ -379,26 +282,38 @@ void ReportBlockBytes(benchmark::State& state, DB* db) {
 // 2h-aligned start, so whole blocks fill as they do in a running server.
 constexpr int64_t kBlockAlignedStart = 1700006400000;
 
-// Bytes per sample on disk for the node-exporter replay over
-// `range(0)` hours of 4 hosts: 2h is one freshly cut block; longer runs
-// are compacted as Prometheus would (2h -> 6h -> 18h blocks).
+// Bytes per sample on disk for the node-exporter replay
+// (bench/node_exporter_replay.h) over `range(0)` hours of 4 hosts: 2h is
+// one freshly cut block; longer runs are compacted as Prometheus would
+// (2h -> 6h -> 18h blocks).
 void BM_Block_BytesPerSample(benchmark::State& state) {
   const int hours = static_cast<int>(state.range(0));
   for (auto _ : state) {
-    std::vector<ReplaySeries> series = LoadReplay(4);
-    if (series.empty()) {
-      state.SkipWithError("bench/testdata/node_exporter_15s.tsv not found");
+    auto replay = bench::NodeExporterReplay::Load(
+        "bench/testdata/node_exporter_15s.tsv", 4);
+    if (!replay.ok()) {
+      state.SkipWithError(std::string(replay.status().message()).c_str());
       return;
     }
     std::string dir = BenchDir("tsdb_bench_block");
     Options o;
     o.background_compaction = false;
     auto db = *DB::Open(dir, o);
-    AppendReplay(db.get(), &series, kBlockAlignedStart, hours * 240);
+    std::vector<storage::SeriesRef> refs(replay->series().size(), 0);
+    for (int s = 0; s < hours * 240; ++s) {
+      replay->NextScrape();
+      auto app = db->NewAppender();
+      for (size_t i = 0; i < refs.size(); ++i) {
+        const auto& r = replay->series()[i];
+        refs[i] = *app->Append(refs[i], r.labels,
+                               kBlockAlignedStart + s * kInterval, r.value);
+      }
+      (void)app->Commit();
+    }
     (void)db->FlushHead();
     for (int i = 0; i < 5; ++i) (void)db->Compact();
     ReportBlockBytes(state, db.get());
-    state.counters["series"] = static_cast<double>(series.size());
+    state.counters["series"] = static_cast<double>(refs.size());
     (void)db->Close();
     db.reset();
     (void)fileutil::RemoveAll(dir);
