@@ -11,7 +11,8 @@ Per state n:
   fx_temperature                  gauge 20 + 0.5 * (n % 5)
   fx_queue_length{queue}          gauges
   fx_latency_seconds              histogram, per request 5/3/1/1 observations
-                                  in le 0.1/0.5/1/+Inf, sum +2.1
+                                  in le 0.1/0.5/1.0/+Inf, sum +2.1 (bounds in
+                                  float form: 2.42 and 3.x store them alike)
   fx_rpc_duration_seconds         summary with quantiles
   fx_ephemeral{id="gone-soon"}    only while n <= EPHEMERAL: then stale
   fx_escaped{...}                 label values needing escaping and UTF-8
@@ -22,9 +23,10 @@ Per state n:
   fx_untyped                      no TYPE line (metric_relabel drops it in
                                   one job)
 
-GET /metrics on every port given; GET /state answers the request counts
-per (port, User-Agent) as JSON. The chosen ports are printed on stdout,
-one line, space separated.
+GET /metrics on every port given; a port given as om:<port> serves
+OpenMetrics 1.0 instead (see exposition_openmetrics). GET /state answers
+the request counts per (port, User-Agent) as JSON. The chosen ports are
+printed on stdout, one line, space separated.
 
 usage: diff_fixture.py FREEZE EPHEMERAL PORTS...   (port 0 = any)
 """
@@ -57,7 +59,7 @@ def exposition(n, freeze, ephemeral):
         "# TYPE fx_latency_seconds histogram",
         'fx_latency_seconds_bucket{le="0.1"} %d' % (5 * n),
         'fx_latency_seconds_bucket{le="0.5"} %d' % (8 * n),
-        'fx_latency_seconds_bucket{le="1"} %d' % (9 * n),
+        'fx_latency_seconds_bucket{le="1.0"} %d' % (9 * n),
         'fx_latency_seconds_bucket{le="+Inf"} %d' % (10 * n),
         "fx_latency_seconds_sum %s" % repr(round(2.1 * n, 6)),
         "fx_latency_seconds_count %d" % (10 * n),
@@ -95,6 +97,51 @@ def exposition(n, freeze, ephemeral):
     return "\n".join(lines) + "\n"
 
 
+def exposition_openmetrics(n, freeze, ephemeral):
+    """The same kind of data in OpenMetrics 1.0: counter families with
+    _total samples, an exemplar with a timestamp, a unit, info and stateset
+    families, timestamps in seconds, # EOF."""
+    ts = (BASE_MS + n * 1000) / 1000.0
+    lines = [
+        "# TYPE fx_requests counter",
+        "# HELP fx_requests Requests served.",
+        'fx_requests_total{code="200",method="get"} %d # {trace_id="t%d"} 0.5 %.3f'
+        % (7 * n, n, ts),
+        'fx_requests_total{code="500",method="get"} %d' % (n // 3),
+        'fx_requests_total{code="200",method="post"} %d' % (2 * n),
+        "# TYPE fx_temperature_celsius gauge",
+        "# UNIT fx_temperature_celsius celsius",
+        "# HELP fx_temperature_celsius Temperature.",
+        "fx_temperature_celsius %g" % (20 + 0.5 * (n % 5)),
+        "# TYPE fx_build info",
+        "# HELP fx_build Build information.",
+        'fx_build_info{version="1.2.3",revision="abc"} 1',
+        "# TYPE fx_state stateset",
+        "# HELP fx_state Lifecycle state.",
+        'fx_state{fx_state="starting"} %d' % (1 if n <= 5 else 0),
+        'fx_state{fx_state="ready"} %d' % (0 if n <= 5 else 1),
+        "# TYPE fx_latency_seconds histogram",
+        "# UNIT fx_latency_seconds seconds",
+        "# HELP fx_latency_seconds Request latency.",
+        'fx_latency_seconds_bucket{le="0.1"} %d' % (5 * n),
+        'fx_latency_seconds_bucket{le="0.5"} %d' % (8 * n),
+        'fx_latency_seconds_bucket{le="1.0"} %d' % (9 * n),
+        'fx_latency_seconds_bucket{le="+Inf"} %d' % (10 * n),
+        "fx_latency_seconds_sum %s" % repr(round(2.1 * n, 6)),
+        "fx_latency_seconds_count %d" % (10 * n),
+    ]
+    if n <= ephemeral:
+        lines += ["# TYPE fx_ephemeral gauge", 'fx_ephemeral{id="gone-soon"} %d' % n]
+    lines += [
+        "# TYPE fx_escaped gauge",
+        'fx_escaped{path="C:\\\\dir",quote="say \\"hi\\"",newline="a\\nb"} 1',
+        "# TYPE fx_timestamped gauge",
+        "fx_timestamped %d %.3f" % (n, ts),
+        "# EOF",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -125,8 +172,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with LOCK:
             COUNTS[key] = COUNTS.get(key, 0) + 1
             n = min(COUNTS[key], srv.freeze)
-        self.reply(exposition(n, srv.freeze, srv.ephemeral),
-                   "text/plain; version=0.0.4; charset=utf-8")
+        if srv.openmetrics:
+            self.reply(exposition_openmetrics(n, srv.freeze, srv.ephemeral),
+                       "application/openmetrics-text; version=1.0.0; charset=utf-8")
+        else:
+            self.reply(exposition(n, srv.freeze, srv.ephemeral),
+                       "text/plain; version=0.0.4; charset=utf-8")
 
 
 class Server(http.server.ThreadingHTTPServer):
@@ -137,8 +188,9 @@ def main():
     freeze, ephemeral = int(sys.argv[1]), int(sys.argv[2])
     ports = []
     for p in sys.argv[3:]:
-        srv = Server(("127.0.0.1", int(p)), Handler)
-        srv.freeze, srv.ephemeral = freeze, ephemeral
+        om = p.startswith("om:")
+        srv = Server(("127.0.0.1", int(p[3:] if om else p)), Handler)
+        srv.freeze, srv.ephemeral, srv.openmetrics = freeze, ephemeral, om
         ports.append(srv.server_address[1])
         threading.Thread(target=srv.serve_forever, daemon=True).start()
     print(" ".join(str(p) for p in ports), flush=True)

@@ -26,10 +26,13 @@ How two independent scrapers can agree (rules of thumb):
   * T_L and T_F come from the servers' own data (timestamps of the first
     and of the first frozen sample), not from the wall clock, so a slow
     machine only makes the test wait longer.
-  * One known version difference is normalized away on both sides:
-    Prometheus 3.x (which Vigil follows) rewrites classic histogram `le`
-    and summary `quantile` label values to their float form ("1" ->
-    "1.0") when scraping the text format; 2.42 keeps them as exposed.
+  * Prometheus 3.x (which Vigil follows) rewrites classic histogram `le`
+    and summary `quantile` label values of the text format to their float
+    form ("1" -> "1.0"); 2.42 keeps them as exposed. The fixture exposes
+    them in float form already, so both versions store the same labels.
+  * One target speaks OpenMetrics 1.0 (units, info, stateset, an exemplar
+    on every state). Exemplar storage is off by default in Prometheus
+    (feature flag) and absent in Vigil: both must answer no exemplars.
 Also compared: /api/v1/series, /labels, /label/<n>/values, /targets
 (fields except lastScrape and lastScrapeDuration, which are checked for
 shape), error answers (status code, errorType), and /api/v1/metadata when
@@ -159,26 +162,6 @@ def canon_metric(m):
     return json.dumps(m, sort_keys=True, ensure_ascii=False)
 
 
-def canon_bound(v):
-    try:
-        f = float(v)
-    except ValueError:
-        return v
-    if math.isinf(f):
-        return "+Inf" if f > 0 else "-Inf"
-    return repr(f)
-
-
-def normalize_bounds(j):
-    """le/quantile label values in float form, everywhere in an answer."""
-    if isinstance(j, dict):
-        return {k: (canon_bound(v) if k in ("le", "quantile") and isinstance(v, str)
-                    else normalize_bounds(v)) for k, v in j.items()}
-    if isinstance(j, list):
-        return [normalize_bounds(x) for x in j]
-    return j
-
-
 def diff_json(a, b, path, rel, unordered):
     """Differences between two JSON values as a list of strings. Sample
     pairs [t, "v"] compare t within 1 ms and v with `rel`; lists of
@@ -248,7 +231,6 @@ class Differ:
         if jp is None or jv is None:
             diffs.append("no JSON (Prometheus %s, Vigil %s)" % (jp is not None, jv is not None))
         else:
-            jp, jv = normalize_bounds(jp), normalize_bounds(jv)
             if normalize:
                 jp, jv = normalize(jp), normalize(jv)
             if jp.get("status") == "error" and jv.get("status") == "error":
@@ -296,12 +278,6 @@ def timeline(base, t, target):
     return first, (frozen[0] if frozen else None), vals[-1][0]
 
 
-def normalize_fed_line(line):
-    """le/quantile values in float form (see the version note above)."""
-    return re.sub(r'((?:le|quantile)=")([^"]*)(")',
-                  lambda m: m.group(1) + canon_bound(m.group(2)) + m.group(3), line)
-
-
 def collapse(values):
     out = []
     for _, v in values:
@@ -317,12 +293,12 @@ def run(args, tmp):
     ports_file = os.path.join(tmp, "fixture.ports")
     with open(ports_file, "w") as f:
         start("fixture", [sys.executable, args.fixture, str(FREEZE), str(EPHEMERAL),
-                          "0", "0", "0"], tmp, stdout=f)
+                          "0", "0", "0", "om:0"], tmp, stdout=f)
     def fixture_ports():
         p = open(ports_file).read().split()
-        return len(p) == 3, p
+        return len(p) == 4, p
     ports = wait_for("fixture listening", fixture_ports, 30)
-    t1, t2, t3 = ("127.0.0.1:%s" % p for p in ports)
+    t1, t2, t3, t4 = ("127.0.0.1:%s" % p for p in ports)
 
     config = """global:
   scrape_interval: {iv}s
@@ -361,7 +337,10 @@ scrape_configs:
         regex: '(.*)'
         target_label: quote_copy
         replacement: '[$1]'
-""".format(iv=SCRAPE_INTERVAL, t1=t1, t2=t2, t3=t3)
+  - job_name: fixture-om
+    static_configs:
+      - targets: ["{t4}"]
+""".format(iv=SCRAPE_INTERVAL, t1=t1, t2=t2, t3=t3, t4=t4)
     cfg = os.path.join(tmp, "scrape.yml")
     with open(cfg, "w") as f:
         f.write(config)
@@ -390,7 +369,7 @@ scrape_configs:
                 if ua.startswith("Vigil/") else ua
             per.setdefault(who, {})[port] = n
         need = FREEZE + FREEZE_MARGIN // SCRAPE_INTERVAL + 2
-        ok = all(len(per.get(w, {})) == 3 and min(per[w].values()) >= need
+        ok = all(len(per.get(w, {})) == 4 and min(per[w].values()) >= need
                  for w in ("prometheus", "vigil"))
         return ok, per
     wait_for("both servers scraped every target %d times" % (FREEZE + FREEZE_MARGIN),
@@ -399,7 +378,7 @@ scrape_configs:
     now = time.time() - 1
     lines = {}
     for name, base in (("prometheus", P), ("vigil", V)):
-        for tgt in (t1, t2, t3):
+        for tgt in (t1, t2, t3, t4):
             lines[(name, tgt)] = timeline(base, now, tgt)
     log("timelines (first, frozen, last): %s" % lines)
     if any(l is None or l[1] is None for l in lines.values()):
@@ -473,6 +452,10 @@ scrape_configs:
         "scalar(sum(up))",
         "\"a string\"",
         "{__name__=~\"fx_.*\", job=\"fixture\"}",
+        "{job=\"fixture-om\", __name__!=\"scrape_duration_seconds\"}",
+        "fx_build_info",
+        "fx_state",
+        "fx_temperature_celsius",
     ]
     for q in frozen_instant:
         d.compare("instant@T_F " + q, "/api/v1/query", {"query": q, "time": tf})
@@ -544,8 +527,7 @@ scrape_configs:
                   unordered=True, post=False)
     d.compare("label values le match[]", "/api/v1/label/le/values",
               dict(span, **{"match[]": "fx_latency_seconds_bucket"}), unordered=True,
-              post=False, normalize=lambda j: dict(j, data=sorted(
-                  canon_bound(x) for x in j.get("data") or [])))
+              post=False)
 
     # Errors.
     d.compare("error: parse", "/api/v1/query", {"query": "sum(rate(", "time": tf})
@@ -564,8 +546,11 @@ scrape_configs:
     d.compare("error: empty matcher", "/api/v1/series", dict(span, **{"match[]": '{foo=""}'}))
     d.compare("error: execution (many-to-many)", "/api/v1/query",
               {"query": "fx_requests_total + on(job) fx_requests_total", "time": tf})
-    d.compare("exemplars (none exposed)", "/api/v1/query_exemplars",
-              dict(span, query="fx_requests_total"), unordered=True)
+    d.compare("exemplars (exposed, not stored by default)",
+              "/api/v1/query_exemplars", dict(span, query="fx_requests_total"),
+              unordered=True)
+    d.compare("exemplars of a series without any", "/api/v1/query_exemplars",
+              dict(span, query="fx_temperature"), unordered=True)
 
     # Federation: the same exposition, sample timestamps removed.
     def federate(base):
@@ -581,7 +566,7 @@ scrape_configs:
                 continue
             head, _, last = line.rpartition(" ")
             # name{labels} value timestamp: drop the timestamp.
-            out.add(normalize_fed_line(head) if re.fullmatch(r"-?\d+", last) else line)
+            out.add(head if re.fullmatch(r"-?\d+", last) else line)
         return out
     fp, fv = federate(P), federate(V)
     fdiff = []
