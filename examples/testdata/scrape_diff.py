@@ -286,6 +286,30 @@ def collapse(values):
     return out
 
 
+# Evaluated every second by both servers. Expressions avoid grouping
+# clauses: 2.42 prints "sum by(x)", 3.x "sum by (x)" in the rules API.
+RULES = """groups:
+  - name: fixture-rules
+    interval: 1s
+    rules:
+      - record: fixture:fx_requests:sum
+        expr: sum(fx_requests_total)
+        labels:
+          source: recorded
+      - alert: FixtureWarm
+        expr: fx_temperature > 19
+        for: 2s
+        labels:
+          severity: page
+        annotations:
+          summary: '{{ $labels.instance }} of {{ $labels.job }} is at {{ $value }} degrees'
+          count: '{{ len (query "up") }} targets'
+      - alert: NeverFires
+        expr: fx_temperature > 1000
+        for: 1m
+"""
+
+
 def run(args, tmp):
     """One experiment. Returns (all the same, a scrape failed somewhere)."""
     os.makedirs(tmp, exist_ok=True)
@@ -300,10 +324,14 @@ def run(args, tmp):
     ports = wait_for("fixture listening", fixture_ports, 30)
     t1, t2, t3, t4 = ("127.0.0.1:%s" % p for p in ports)
 
+    with open(os.path.join(tmp, "rules.yml"), "w") as f:
+        f.write(RULES)
     config = """global:
   scrape_interval: {iv}s
   scrape_timeout: {iv}s
   evaluation_interval: 15s
+rule_files:
+  - rules.yml
 scrape_configs:
   - job_name: fixture
     static_configs:
@@ -559,8 +587,8 @@ scrape_configs:
             text = r.read().decode()
         out = set()
         for line in text.splitlines():
-            if line.startswith("scrape_duration_seconds"):
-                continue  # timing, differs by nature
+            if line.startswith(("scrape_duration_seconds", "ALERTS_FOR_STATE")):
+                continue  # scrape timing, alert activation time: differ by nature
             if line.startswith("#") or not line.strip():
                 out.add(line)
                 continue
@@ -610,6 +638,29 @@ scrape_configs:
         return j
     d.compare("status/tsdb (series counts)", "/api/v1/status/tsdb", {}, post=False,
               normalize=tsdb_counts, unordered=True)
+    # Rules and alerts: the evaluation times differ, the rest must not.
+    def norm_rules(j):
+        if j.get("status") != "success":
+            return j
+        for g in j["data"].get("groups", []):
+            for k in ("evaluationTime", "lastEvaluation"):
+                g[k] = "dropped" if k in g else "missing"
+            for r in g.get("rules", []):
+                for k in ("evaluationTime", "lastEvaluation"):
+                    r[k] = "dropped" if k in r else "missing"
+                for a in r.get("alerts", []):
+                    a["activeAt"] = "dropped" if "activeAt" in a else "missing"
+        for a in j["data"].get("alerts", []):
+            a["activeAt"] = "dropped" if "activeAt" in a else "missing"
+        return j
+    d.compare("rules", "/api/v1/rules", {}, post=False, normalize=norm_rules, unordered=True)
+    d.compare("rules type=alert", "/api/v1/rules", {"type": "alert"}, post=False,
+              normalize=norm_rules, unordered=True)
+    d.compare("alerts", "/api/v1/alerts", {}, post=False, normalize=norm_rules, unordered=True)
+    d.compare("instant@T_F ALERTS", "/api/v1/query", {"query": "ALERTS", "time": tf})
+    d.compare("instant@T_F recorded fixture:fx_requests:sum", "/api/v1/query",
+              {"query": "fixture:fx_requests:sum", "time": tf})
+
     d.compare("targets state=dropped", "/api/v1/targets", {"state": "dropped"}, post=False,
               unordered=True)
 
