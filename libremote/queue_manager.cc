@@ -63,8 +63,11 @@ struct QueueManager::CacheStripe {
 // batches and POSTs them.
 class QueueManager::Shard {
  public:
-  Shard(QueueManager* qm, std::unique_ptr<sd::HttpClient> client)
-      : qm_(qm), client_(std::move(client)) {}
+  // A shard with a `gate` queues samples but sends nothing until the gate
+  // opens (resharding: until the old shards have flushed).
+  Shard(QueueManager* qm, std::unique_ptr<sd::HttpClient> client,
+        std::shared_ptr<absl::Notification> gate)
+      : qm_(qm), client_(std::move(client)), gate_(std::move(gate)) {}
 
   ~Shard() { Join(); }
 
@@ -124,6 +127,7 @@ class QueueManager::Shard {
     const size_t max_batch = static_cast<size_t>(q.max_samples_per_send);
     std::vector<PendingSample> batch;
     batch.reserve(std::min<size_t>(max_batch, 1 << 16));
+    if (gate_ != nullptr) gate_->WaitForNotification();
     while (true) {
       {
         absl::MutexLock l(&mu_);
@@ -249,6 +253,7 @@ class QueueManager::Shard {
   absl::Time batch_start_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool aborted_ ABSL_GUARDED_BY(mu_) = false;
+  std::shared_ptr<absl::Notification> gate_;
   absl::Notification cancel_;
   absl::Notification done_;
   std::thread thread_;
@@ -280,11 +285,11 @@ absl::StatusOr<std::unique_ptr<QueueManager>> QueueManager::Create(
 
 QueueManager::~QueueManager() { Stop(absl::ZeroDuration()); }
 
-void QueueManager::StartShardsLocked(int n) {
+void QueueManager::StartShardsLocked(int n, std::shared_ptr<absl::Notification> gate) {
   shards_.clear();
   for (int i = 0; i < n; ++i) {
     shards_.push_back(std::make_unique<Shard>(
-        this, std::make_unique<sd::HttpClient>(config_.http)));
+        this, std::make_unique<sd::HttpClient>(config_.http), gate));
   }
   for (auto& s : shards_) s->Start();
 }
@@ -294,7 +299,7 @@ void QueueManager::Start() {
     absl::MutexLock l(&shards_mu_);
     if (running_ || stopped_) return;
     running_ = true;
-    StartShardsLocked(static_cast<int>(config_.queue_config.min_shards));
+    StartShardsLocked(static_cast<int>(config_.queue_config.min_shards), nullptr);
   }
   if (options_.reshard_interval > absl::ZeroDuration() &&
       config_.queue_config.max_shards > config_.queue_config.min_shards) {
@@ -390,17 +395,24 @@ void QueueManager::ReshardLoop() {
       }
     }
     int want = DesiredShards();
-    absl::MutexLock l(&shards_mu_);
-    if (!running_ || want == static_cast<int>(shards_.size())) continue;
-    // Flush the old shards before new ones start, so every series' samples
-    // stay in order; Append waits meanwhile.
+    std::vector<std::unique_ptr<Shard>> old;
+    auto gate = std::make_shared<absl::Notification>();
+    {
+      absl::MutexLock l(&shards_mu_);
+      if (!running_ || want == static_cast<int>(shards_.size())) continue;
+      old.swap(shards_);
+      // The new shards queue at once but send only after the old ones
+      // flushed, so every series' samples stay in order; Append never
+      // waits for the network.
+      StartShardsLocked(want, gate);
+    }
     absl::Time deadline = absl::Now() + config_.remote_timeout;
-    for (auto& s : shards_) s->BeginFlush();
-    for (auto& s : shards_) {
+    for (auto& s : old) s->BeginFlush();
+    for (auto& s : old) {
       if (!s->WaitDone(deadline)) s->Abort();
       s->Join();
     }
-    StartShardsLocked(want);
+    gate->Notify();
   }
 }
 

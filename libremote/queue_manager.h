@@ -18,7 +18,9 @@
 //      full, the oldest sample is dropped and counted (samples_dropped).
 //   4. The number of shards starts at `min_shards` and follows the load
 //      between `min_shards` and `max_shards`, re-evaluated every
-//      `reshard_interval`; resharding flushes the old shards first.
+//      `reshard_interval` (never while sends fail). New shards queue at
+//      once but send only after the old ones flushed (bounded by
+//      `remote_timeout`), so series stay in order and Append never waits.
 //   5. Stop() sends what is queued until the flush deadline, then cancels
 //      the request in flight and counts the rest as failed.
 //
@@ -38,6 +40,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "libremote/remote_config.h"
@@ -116,7 +119,8 @@ class QueueManager {
   QueueManager(RemoteWriteConfig config, QueueManagerOptions options);
   // Final labels of a series, nullopt when write relabeling drops it.
   std::optional<model::Labels> Transform(const model::Labels& labels);
-  void StartShardsLocked(int n) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shards_mu_);
+  void StartShardsLocked(int n, std::shared_ptr<absl::Notification> gate)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shards_mu_);
   void ReshardLoop();
   int DesiredShards();
 
