@@ -23,7 +23,8 @@ Per state n:
   fx_untyped                      no TYPE line (metric_relabel drops it in
                                   one job)
 
-GET /metrics on every port given; a port given as om:<port> serves
+GET /metrics on every port given (a state sequence per port, URL query
+and User-Agent); a port given as om:<port> serves
 OpenMetrics 1.0 instead (see exposition_openmetrics). GET /state answers
 the request counts per (port, User-Agent) as JSON. The chosen ports are
 printed on stdout, one line, space separated.
@@ -161,14 +162,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         srv = self.server
         if path == "/state":
             with LOCK:
-                state = {"%d %s" % k: v for k, v in COUNTS.items()}
+                state = {"%s %s" % k: v for k, v in COUNTS.items()}
             return self.reply(json.dumps(state), "application/json")
         if path != "/metrics":
             self.send_response(404)
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        key = (srv.server_address[1], self.headers.get("User-Agent", ""))
+        # Each scrape config (told apart by its URL parameters) and each
+        # scraper has its own sequence.
+        query = self.path.partition("?")[2]
+        port = str(srv.server_address[1]) + ("?" + query if query else "")
+        key = (port, self.headers.get("User-Agent", ""))
         with LOCK:
             COUNTS[key] = COUNTS.get(key, 0) + 1
             n = min(COUNTS[key], srv.freeze)

@@ -33,6 +33,14 @@ How two independent scrapers can agree (rules of thumb):
   * One target speaks OpenMetrics 1.0 (units, info, stateset, an exemplar
     on every state). Exemplar storage is off by default in Prometheus
     (feature flag) and absent in Vigil: both must answer no exemplars.
+  * Extra jobs: honor_labels + honor_timestamps: false (a second sequence
+    on t1, told apart by a URL parameter) and a target that refuses
+    connections (up 0 in both; lastError compared up to the cause text).
+    Not included: sample_limit. When the limit is hit, Prometheus reports
+    scrape_samples_post_metric_relabeling = all samples, series_added = 0
+    after the first failure, keeps the target's metadata and creates the
+    series for the stale markers; Vigil (seen at the time of writing)
+    reports the limit (10), series_added 10 on every scrape, and neither.
 Also compared: /api/v1/series, /labels, /label/<n>/values, /targets
 (fields except lastScrape and lastScrapeDuration, which are checked for
 shape), error answers (status code, errorType), and /api/v1/metadata when
@@ -268,8 +276,8 @@ def raw_series(base, selector, t):
 def timeline(base, t, target):
     """(first sample time, first frozen sample time) of one target's
     fx_requests_total{code="200",method="get"} on one server."""
-    r = raw_series(base, 'fx_requests_total{code="200",method="get",instance="%s"}'
-                   % target, t)
+    r = raw_series(base, 'fx_requests_total{code="200",method="get",instance="%s",'
+                   'job=~"fixture|fixture-relabeled|fixture-om"}' % target, t)
     if len(r) != 1:
         return None
     vals = r[0]["values"]
@@ -368,7 +376,18 @@ scrape_configs:
   - job_name: fixture-om
     static_configs:
       - targets: ["{t4}"]
-""".format(iv=SCRAPE_INTERVAL, t1=t1, t2=t2, t3=t3, t4=t4)
+  - job_name: fixture-honor
+    honor_labels: true
+    honor_timestamps: false
+    params:
+      variant: [honor]
+    static_configs:
+      - targets: ["{t1}"]
+  - job_name: fixture-down
+    scrape_timeout: 500ms
+    static_configs:
+      - targets: ["127.0.0.1:{closed}"]
+""".format(iv=SCRAPE_INTERVAL, t1=t1, t2=t2, t3=t3, t4=t4, closed=free_port())
     cfg = os.path.join(tmp, "scrape.yml")
     with open(cfg, "w") as f:
         f.write(config)
@@ -397,7 +416,8 @@ scrape_configs:
                 if ua.startswith("Vigil/") else ua
             per.setdefault(who, {})[port] = n
         need = FREEZE + FREEZE_MARGIN // SCRAPE_INTERVAL + 2
-        ok = all(len(per.get(w, {})) == 4 and min(per[w].values()) >= need
+        # 4 targets + the honor_labels variant of t1.
+        ok = all(len(per.get(w, {})) == 5 and min(per[w].values()) >= need
                  for w in ("prometheus", "vigil"))
         return ok, per
     wait_for("both servers scraped every target %d times" % (FREEZE + FREEZE_MARGIN),
@@ -484,6 +504,8 @@ scrape_configs:
         "fx_build_info",
         "fx_state",
         "fx_temperature_celsius",
+        "{job=\"fixture-honor\", __name__=~\"fx_conflict|fx_timestamped|up\"}",
+        "{job=\"fixture-down\", __name__!=\"scrape_duration_seconds\"}",
     ]
     for q in frozen_instant:
         d.compare("instant@T_F " + q, "/api/v1/query", {"query": q, "time": tf})
@@ -502,10 +524,10 @@ scrape_configs:
                   {"query": q, "start": rs, "end": tf, "step": "1"})
     # Explicit timestamps: the same samples in both servers, whole history.
     d.compare("range@all fx_timestamped", "/api/v1/query_range",
-              {"query": "fx_timestamped", "start": "%.3f" % (first - 120), "end": tf,
+              {"query": "fx_timestamped{job!=\"fixture-honor\"}", "start": "%.3f" % (first - 120), "end": tf,
                "step": "0.5"})
     d.compare("matrix@T_F fx_timestamped[15m]", "/api/v1/query",
-              {"query": "fx_timestamped[15m]", "time": tf})
+              {"query": "fx_timestamped{job!=\"fixture-honor\"}[15m]", "time": tf})
 
     # Whole histories without timestamps.
     def norm_matrix(j):
@@ -611,6 +633,13 @@ scrape_configs:
             ok = bool(ts_re.match(t.pop("lastScrape", ""))) and isinstance(
                 t.pop("lastScrapeDuration", None), (int, float))
             t["timingShapeOk"] = ok
+            # The error's cause is Go's net text in Prometheus ("dial tcp
+            # ...: connect: connection refused") and curl's in Vigil; the
+            # prefix naming the URL is the same.
+            if t.get("lastError"):
+                prefix = 'Get "%s": ' % t["scrapeUrl"]
+                t["lastError"] = prefix + "..." if t["lastError"].startswith(prefix) \
+                    else t["lastError"]
         return j
     d.compare("targets", "/api/v1/targets", {}, post=False, normalize=norm_targets,
               unordered=True)
@@ -689,7 +718,9 @@ scrape_configs:
     # that server's history: the comparison is then not meaningful.
     failed_scrapes = False
     for name, base in (("Prometheus", P), ("Vigil", V)):
-        _, j = request(base, "/api/v1/query", {"query": "min_over_time(up[15m]) < 1",
+        _, j = request(base, "/api/v1/query", {"query": "min_over_time(up{job=~"
+                                               "\"fixture|fixture-relabeled|fixture-om|"
+                                               "fixture-honor\"}[15m]) < 1",
                                                "time": tf})
         if j["data"]["result"]:
             failed_scrapes = True
