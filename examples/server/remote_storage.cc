@@ -37,7 +37,8 @@ RemoteStorage::RemoteStorage(storage::Appendable* local_appendable,
     : write_(WriteOptions(flush_deadline)),
       read_(ReadOptions(std::move(local_start_time_ms))),
       fanout_(local_appendable, {&write_}),
-      merged_({local_queryable}, {&read_}) {}
+      merged_({local_queryable}, {&read_}),
+      query_(this, local_queryable) {}
 
 RemoteStorage::~RemoteStorage() { Close(); }
 

@@ -38,8 +38,9 @@ class RemoteStorage {
 
   // Local + remote write.
   storage::Appendable* appendable() { return &fanout_; }
-  // Local + remote read.
-  storage::Queryable* queryable() { return &merged_; }
+  // Local + remote read (local alone while no remote_read is configured,
+  // so queries pay nothing for the merge then).
+  storage::Queryable* queryable() { return &query_; }
 
   // Applies the remote_write and remote_read sections (with the global
   // external labels). Unchanged write queues keep running.
@@ -56,6 +57,21 @@ class RemoteStorage {
   remote::ReadStorage read_;
   remote::FanoutAppendable fanout_;
   remote::MergeQueryable merged_;
+
+  class Query final : public storage::Queryable {
+   public:
+    Query(RemoteStorage* rs, storage::Queryable* local) : rs_(rs), local_(local) {}
+    absl::StatusOr<std::unique_ptr<storage::Querier>> NewQuerier(int64_t mint,
+                                                                 int64_t maxt) override {
+      if (rs_->read_.size() == 0) return local_->NewQuerier(mint, maxt);
+      return rs_->merged_.NewQuerier(mint, maxt);
+    }
+
+   private:
+    RemoteStorage* rs_;
+    storage::Queryable* local_;
+  };
+  Query query_;
 };
 
 }  // namespace vigil::server
