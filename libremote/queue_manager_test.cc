@@ -305,5 +305,44 @@ TEST_F(QueueManagerTest, ShardsFollowLoadWithinLimits) {
   }
 }
 
+TEST_F(QueueManagerTest, AuthenticationFromHttpConfig) {
+  for (const char* auth : {"basic_auth: {username: user, password: pass}",
+                           "bearer_token: tok123",
+                           "authorization: {type: Token, credentials: abc}"}) {
+    auto parsed = ParseRemoteWriteConfigs(
+        YAML::Load(absl::StrCat("- url: ", rx_.Url("/write"), "\n  ", auth,
+                                "\n  queue_config: {batch_send_deadline: 10ms}\n")),
+        "t.yml");
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    auto qm = Make((*parsed)[0]);
+    size_t before = rx_.requests().size();
+    qm->Append(L({{"__name__", "m"}}), 1, 1);
+    ASSERT_TRUE(rx_.WaitForRequests(before + 1, absl::Seconds(10)));
+    qm->Stop(absl::Seconds(5));
+    std::string got = rx_.requests().back().headers["authorization"];
+    if (absl::string_view(auth).find("basic") == 0) {
+      EXPECT_EQ(got, "Basic dXNlcjpwYXNz");  // base64("user:pass")
+    } else if (absl::string_view(auth).find("bearer") == 0) {
+      EXPECT_EQ(got, "Bearer tok123");
+    } else {
+      EXPECT_EQ(got, "Token abc");
+    }
+  }
+}
+
+TEST_F(QueueManagerTest, SampleAgeLimitDropsOldSamples) {
+  RemoteWriteConfig c = Config();
+  c.queue_config.sample_age_limit = absl::Minutes(10);
+  auto qm = Make(c);
+  int64_t now = absl::ToUnixMillis(absl::Now());
+  qm->Append(L({{"__name__", "m"}, {"a", "old"}}), now - 3600 * 1000, 1);
+  qm->Append(L({{"__name__", "m"}, {"a", "new"}}), now, 2);
+  qm->Stop(absl::Seconds(5));
+  std::vector<TestReceiver::Sample> got = rx_.accepted();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].t, now);
+  EXPECT_EQ(qm->Metrics().samples_dropped_total, 1u);
+}
+
 }  // namespace
 }  // namespace vigil::remote

@@ -249,5 +249,15 @@ TEST_F(ReadClientTest, ReadStorageMergesEndpoints) {
   EXPECT_FALSE(empty->Next());
 }
 
+TEST_F(ReadClientTest, BearerTokenFromConfig) {
+  cfg_.http.auth_type = "Bearer";
+  cfg_.http.credentials = "s3cret";
+  auto q = Queryable();
+  auto set = (*q->NewQuerier(0, 5000))
+                 ->Select(true, nullptr, {model::Matcher::Equal("__name__", "up")});
+  EXPECT_EQ(Drain(set.get()).size(), 2u);
+  EXPECT_EQ(rx_.read_headers()[0]["authorization"], "Bearer s3cret");
+}
+
 }  // namespace
 }  // namespace vigil::remote
