@@ -128,13 +128,13 @@ std::string ShortHash(absl::string_view s) {
 }  // namespace
 
 std::string RemoteWriteConfig::Fingerprint() const {
-  return absl::StrCat(url, "\n", NodeText(node));
+  return absl::StrCat(url, "\n", name, "\n", yaml);
 }
 std::string RemoteWriteConfig::DisplayName() const {
   return name.empty() ? ShortHash(Fingerprint()) : name;
 }
 std::string RemoteReadConfig::Fingerprint() const {
-  return absl::StrCat(url, "\n", NodeText(node));
+  return absl::StrCat(url, "\n", name, "\n", yaml);
 }
 std::string RemoteReadConfig::DisplayName() const {
   return name.empty() ? ShortHash(Fingerprint()) : name;
@@ -153,13 +153,13 @@ absl::StatusOr<std::vector<RemoteWriteConfig>> ParseRemoteWriteConfigs(
        "send_exemplars", "send_native_histograms", "protobuf_message",
        "round_robin_dns", "sigv4", "azuread", "google_iam", "queue_config",
        "metadata_config"}));
-  std::set<std::string> names;
+  std::set<std::string> names, fingerprints;
   try {
     for (const YAML::Node& n : node) {
       VIGIL_RETURN_IF_ERROR(
           CheckMap(n, *kFields, "config.RemoteWriteConfig", source));
       RemoteWriteConfig c;
-      c.node = n;
+      c.yaml = NodeText(n);
       VIGIL_ASSIGN_OR_RETURN(c.url, sd::internal::ReadString(Field(n, "url"), source));
       VIGIL_RETURN_IF_ERROR(CheckUrl(n, c.url, "remote_write", source));
       VIGIL_ASSIGN_OR_RETURN(c.name, sd::internal::ReadString(Field(n, "name"), source));
@@ -237,6 +237,12 @@ absl::StatusOr<std::vector<RemoteWriteConfig>> ParseRemoteWriteConfigs(
       VIGIL_RETURN_IF_ERROR(ReadDurationInto(Field(m, "send_interval"), source,
                                              &c.metadata_send_interval));
       VIGIL_ASSIGN_OR_RETURN(c.http, ReadHttp(n, source));
+      if (!fingerprints.insert(c.Fingerprint()).second) {
+        return YamlError(n, source,
+                         absl::StrCat("duplicate remote write configs are not "
+                                      "allowed, found duplicate for URL: ",
+                                      c.url));
+      }
       out.push_back(std::move(c));
     }
   } catch (const YAML::Exception& e) {
@@ -256,13 +262,13 @@ absl::StatusOr<std::vector<RemoteReadConfig>> ParseRemoteReadConfigs(
   static const auto* kFields = new std::vector<absl::string_view>(
       WithHttpFields({"url", "name", "remote_timeout", "headers", "read_recent",
                       "required_matchers", "filter_external_labels"}));
-  std::set<std::string> names;
+  std::set<std::string> names, fingerprints;
   try {
     for (const YAML::Node& n : node) {
       VIGIL_RETURN_IF_ERROR(
           CheckMap(n, *kFields, "config.RemoteReadConfig", source));
       RemoteReadConfig c;
-      c.node = n;
+      c.yaml = NodeText(n);
       VIGIL_ASSIGN_OR_RETURN(c.url, sd::internal::ReadString(Field(n, "url"), source));
       VIGIL_RETURN_IF_ERROR(CheckUrl(n, c.url, "remote_read", source));
       VIGIL_ASSIGN_OR_RETURN(c.name, sd::internal::ReadString(Field(n, "name"), source));
@@ -290,6 +296,12 @@ absl::StatusOr<std::vector<RemoteReadConfig>> ParseRemoteReadConfigs(
       VIGIL_RETURN_IF_ERROR(ReadBoolInto(Field(n, "filter_external_labels"),
                                          source, &c.filter_external_labels));
       VIGIL_ASSIGN_OR_RETURN(c.http, ReadHttp(n, source));
+      if (!fingerprints.insert(c.Fingerprint()).second) {
+        return YamlError(n, source,
+                         absl::StrCat("duplicate remote read configs are not "
+                                      "allowed, found duplicate for URL: ",
+                                      c.url));
+      }
       out.push_back(std::move(c));
     }
   } catch (const YAML::Exception& e) {

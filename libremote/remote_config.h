@@ -59,8 +59,10 @@ struct RemoteWriteConfig {
   bool send_metadata = true;
   absl::Duration metadata_send_interval = absl::Minutes(1);
   sd::HTTPClientConfig http;
-  // The entry as written, to tell a changed endpoint on reload.
-  YAML::Node node;
+  // The entry as written (set by the parser), to tell a changed endpoint
+  // on reload. Configs built in code leave it empty: url and name then
+  // identify the entry.
+  std::string yaml;
 
   // The name used in metrics (`remote_name`): `name`, or a short hash of
   // the config when unnamed (as Prometheus does).
@@ -79,7 +81,7 @@ struct RemoteReadConfig {
   bool read_recent = false;
   bool filter_external_labels = true;
   sd::HTTPClientConfig http;
-  YAML::Node node;
+  std::string yaml;  // as RemoteWriteConfig::yaml
 
   std::string DisplayName() const;
   std::string Fingerprint() const;
@@ -89,7 +91,8 @@ struct RemoteReadConfig {
 // InvalidArgument "<source>:<line>:<col>: <message>" with Prometheus's
 // words: "url for remote_write is empty", "X is a reserved header. It must
 // not be changed", "found multiple remote write configs with job name
-// \"x\"", "queue_config values must be positive", or an unknown field.
+// \"x\"", "queue_config values must be positive", "duplicate remote write
+// configs are not allowed, found duplicate for URL: u", or an unknown field.
 // Unimplemented for `oauth2`, `sigv4`, `azuread`, `google_iam` and
 // `http_headers` (accepting and ignoring them would send unauthenticated
 // data).

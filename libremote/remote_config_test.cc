@@ -100,6 +100,8 @@ TEST(RemoteConfigTest, WriteErrorsNameFileLineAndField) {
   std::string relabel = WriteError(
       "- url: http://x\n  write_relabel_configs:\n    - action: replace\n      regex: x\n");
   EXPECT_NE(relabel.find("p.yml:3:"), std::string::npos) << relabel;
+  EXPECT_EQ(WriteError("- url: http://x\n- url: http://x\n"),
+            "p.yml:2:3: duplicate remote write configs are not allowed, found duplicate for URL: http://x");
   EXPECT_EQ(WriteError("remote_write: {}"),
             "p.yml:1:1: cannot unmarshal remote_write: expected a list");
 }
