@@ -1,9 +1,12 @@
 #include "libremote/read_client.h"
 
+#include <chrono>
 #include <limits>
+#include <thread>
 #include <string>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "libremote/internal/test_receiver.h"
 #include "libremote/merge_queryable.h"
@@ -257,6 +260,22 @@ TEST_F(ReadClientTest, BearerTokenFromConfig) {
                  ->Select(true, nullptr, {model::Matcher::Equal("__name__", "up")});
   EXPECT_EQ(Drain(set.get()).size(), 2u);
   EXPECT_EQ(rx_.read_headers()[0]["authorization"], "Bearer s3cret");
+}
+
+TEST_F(ReadClientTest, RemoteTimeoutIsADeadline) {
+  rx_.SetReadHandler([](const prometheus::ReadRequest&, prometheus::ReadResponse* resp) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    resp->add_results();
+    return 200;
+  });
+  cfg_.remote_timeout = absl::Milliseconds(200);
+  auto q = Queryable();
+  absl::Time t0 = absl::Now();
+  auto set = (*q->NewQuerier(0, 5000))
+                 ->Select(true, nullptr, {model::Matcher::Equal("__name__", "up")});
+  EXPECT_FALSE(set->Next());
+  EXPECT_EQ(set->status().code(), absl::StatusCode::kDeadlineExceeded) << set->status();
+  EXPECT_LT(absl::Now() - t0, absl::Seconds(1));
 }
 
 }  // namespace
