@@ -87,7 +87,9 @@ class AppRemoteTest : public ::testing::Test {
         << "    static_configs: [{targets: ['127.0.0.1:" << target_.port() << "']}]\n"
         << "remote_write:\n  - url: " << write_url << "\n    name: rw\n"
         << "    queue_config: {batch_send_deadline: 100ms}\n"
-        << "remote_read:\n  - url: " << rx_a_.Url("/read") << "\n";
+        << "remote_read:\n  - url: " << rx_a_.Url("/read") << "\n"
+        // Nothing listens on port 1: its failure is a warning.
+        << "  - url: http://127.0.0.1:1/api/v1/read\n    name: dead\n";
   }
 
   std::string dir_;
@@ -125,6 +127,9 @@ TEST_F(AppRemoteTest, ScrapesAndRulesAreWrittenRemoteReadAnswersQueriesReloadMov
   ASSERT_EQ(j["data"]["result"].size(), 1u) << r->body;
   EXPECT_EQ(j["data"]["result"][0]["value"][1], "7");
   EXPECT_FALSE(j["data"]["result"][0]["metric"].contains("replica"));
+  ASSERT_TRUE(j.contains("warnings")) << r->body;
+  EXPECT_NE(j["warnings"][0].get<std::string>().find("127.0.0.1:1"), std::string::npos)
+      << r->body;
   ASSERT_FALSE(rx_a_.reads().empty());
   bool external_matcher = false;
   const prometheus::ReadRequest last_read = rx_a_.reads().back();
