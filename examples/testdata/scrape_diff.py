@@ -740,7 +740,13 @@ def main():
             ok, failed_scrapes = run(args, os.path.join(args.tmp, "attempt%d" % attempt))
         finally:
             stop_all()
+            rcs = {name: p.returncode for name, p in PROCS}
             del PROCS[:]
+        if rcs.get("vigil") != 0:
+            # A clean SIGTERM shutdown (and, under --config=asan, no leaks).
+            print("FAIL: Vigil exited with %s; see %s/attempt%d/vigil.log" % (
+                rcs.get("vigil"), args.tmp, attempt))
+            sys.exit(1)
         if ok:
             print("PASS")
             return
