@@ -188,24 +188,31 @@ TEST_F(PrometheusE2ETest, WriteThenQueryThenRemoteReadBack) {
   rc.read_recent = true;
   RemoteQueryableOptions ro;
   ro.external_labels = model::Labels::FromPairs({{"origin", "vigil"}});
-  auto rq = NewRemoteQueryable(std::make_shared<ReadClient>(rc), ro);
-  auto querier = rq->NewQuerier(t0 - 1000, now + 1000);
-  ASSERT_TRUE(querier.ok());
-  auto set = (*querier)->Select(true, nullptr,
-                                {model::Matcher::Equal("__name__", "vigil_e2e_metric")});
-  int series = 0;
-  while (set->Next()) {
-    ++series;
-    // `origin` was matched as an external label and stripped again.
-    EXPECT_FALSE(set->labels().Has("origin")) << set->labels().ToString();
-    std::string i(set->labels().Get("i"));
-    std::vector<std::pair<int64_t, double>> got;
-    auto it = set->NewIterator();
-    while (it->Next()) got.push_back({it->timestamp(), it->value()});
-    EXPECT_EQ(got, sent[i]) << i;
+  // Both response types: Prometheus picks STREAMED_XOR_CHUNKS when
+  // offered, SAMPLES otherwise.
+  for (bool streamed : {true, false}) {
+    SCOPED_TRACE(streamed ? "streamed" : "samples");
+    ReadClient::Options co;
+    co.accept_streamed = streamed;
+    auto rq = NewRemoteQueryable(std::make_shared<ReadClient>(rc, co), ro);
+    auto querier = rq->NewQuerier(t0 - 1000, now + 1000);
+    ASSERT_TRUE(querier.ok());
+    auto set = (*querier)->Select(true, nullptr,
+                                  {model::Matcher::Equal("__name__", "vigil_e2e_metric")});
+    int series = 0;
+    while (set->Next()) {
+      ++series;
+      // `origin` was matched as an external label and stripped again.
+      EXPECT_FALSE(set->labels().Has("origin")) << set->labels().ToString();
+      std::string i(set->labels().Get("i"));
+      std::vector<std::pair<int64_t, double>> got;
+      auto it = set->NewIterator();
+      while (it->Next()) got.push_back({it->timestamp(), it->value()});
+      EXPECT_EQ(got, sent[i]) << i;
+    }
+    ASSERT_TRUE(set->status().ok()) << set->status();
+    EXPECT_EQ(series, 3);
   }
-  ASSERT_TRUE(set->status().ok()) << set->status();
-  EXPECT_EQ(series, 3);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "libremote/internal/crc32c.h"
+#include "libtsdb/chunkenc/xor_chunk.h"
 #include "snappy.h"
 
 namespace vigil::remote {
@@ -34,6 +36,9 @@ absl::StatusOr<prometheus::QueryResult> ReadClient::Read(
     const prometheus::Query& query) {
   prometheus::ReadRequest req;
   *req.add_queries() = query;
+  if (options_.accept_streamed) {
+    req.add_accepted_response_types(prometheus::ReadRequest::STREAMED_XOR_CHUNKS);
+  }
   req.add_accepted_response_types(prometheus::ReadRequest::SAMPLES);
   std::string pb;
   if (!req.SerializeToString(&pb)) {
@@ -63,9 +68,7 @@ absl::StatusOr<prometheus::QueryResult> ReadClient::Read(
     return absl::UnavailableError(msg);
   }
   if (absl::StartsWith(resp->content_type, "application/x-streamed-protobuf")) {
-    return absl::UnimplementedError(absl::StrCat(
-        "remote read ", config_.url,
-        ": streamed response received although only SAMPLES was accepted"));
+    return DecodeStreamed(resp->body);
   }
   size_t raw_len = 0;
   if (!snappy::GetUncompressedLength(resp->body.data(), resp->body.size(), &raw_len)) {
@@ -94,6 +97,86 @@ absl::StatusOr<prometheus::QueryResult> ReadClient::Read(
   }
   prometheus::QueryResult out;
   out.Swap(rr.mutable_results(0));
+  return out;
+}
+
+absl::StatusOr<prometheus::QueryResult> ReadClient::DecodeStreamed(
+    absl::string_view body) const {
+  prometheus::QueryResult out;
+  std::string prev_labels;  // serialized labels of the last series
+  std::vector<int64_t> ts(256);
+  std::vector<double> vs(256);
+  while (!body.empty()) {
+    uint64_t len = 0;
+    int shift = 0;
+    size_t i = 0;
+    for (; i < body.size() && i < 10; ++i) {
+      uint8_t b = static_cast<uint8_t>(body[i]);
+      len |= uint64_t{b & 0x7f} << shift;
+      shift += 7;
+      if ((b & 0x80) == 0) break;
+    }
+    size_t rest = i < body.size() ? body.size() - i - 1 : 0;
+    if (i >= body.size() || i == 10 || rest < 4 || len > rest - 4) {
+      return absl::DataLossError(
+          absl::StrCat("remote read ", config_.url, ": truncated chunked frame"));
+    }
+    body.remove_prefix(i + 1);
+    uint32_t want = (uint32_t{static_cast<uint8_t>(body[0])} << 24) |
+                    (uint32_t{static_cast<uint8_t>(body[1])} << 16) |
+                    (uint32_t{static_cast<uint8_t>(body[2])} << 8) |
+                    uint32_t{static_cast<uint8_t>(body[3])};
+    absl::string_view msg = body.substr(4, len);
+    body.remove_prefix(4 + len);
+    if (internal::Crc32c(msg) != want) {
+      return absl::DataLossError(absl::StrCat("remote read ", config_.url,
+                                              ": chunked frame checksum mismatch"));
+    }
+    prometheus::ChunkedReadResponse frame;
+    if (!frame.ParseFromArray(msg.data(), static_cast<int>(msg.size()))) {
+      return absl::DataLossError(absl::StrCat(
+          "remote read ", config_.url, ": frame is not a prometheus.ChunkedReadResponse"));
+    }
+    if (frame.query_index() != 0) {
+      return absl::DataLossError(absl::StrCat("remote read ", config_.url,
+                                              ": frame for query ", frame.query_index(),
+                                              ", only query 0 was sent"));
+    }
+    for (const prometheus::ChunkedSeries& cs : frame.chunked_series()) {
+      std::string key;
+      for (const prometheus::Label& l : cs.labels()) {
+        absl::StrAppend(&key, l.name(), "\xff", l.value(), "\xff");
+      }
+      prometheus::TimeSeries* series;
+      if (out.timeseries_size() > 0 && key == prev_labels) {
+        series = out.mutable_timeseries(out.timeseries_size() - 1);
+      } else {
+        series = out.add_timeseries();
+        *series->mutable_labels() = cs.labels();
+        prev_labels = std::move(key);
+      }
+      for (const prometheus::Chunk& c : cs.chunks()) {
+        if (c.type() != prometheus::Chunk::XOR) {
+          return absl::UnimplementedError(absl::StrCat(
+              "remote read ", config_.url, ": chunk encoding ",
+              prometheus::Chunk::Encoding_Name(c.type()), " is not supported"));
+        }
+        tsdb::chunkenc::XorIterator it(c.data());
+        int n;
+        while ((n = it.NextBatch(ts.data(), vs.data(), static_cast<int>(ts.size()))) > 0) {
+          for (int k = 0; k < n; ++k) {
+            prometheus::Sample* smp = series->add_samples();
+            smp->set_timestamp(ts[k]);
+            smp->set_value(vs[k]);
+          }
+        }
+        if (!it.status().ok()) {
+          return absl::DataLossError(absl::StrCat("remote read ", config_.url,
+                                                  ": corrupt chunk: ", it.status().message()));
+        }
+      }
+    }
+  }
   return out;
 }
 

@@ -1,15 +1,19 @@
 // A ReadClient asks one `remote_read` endpoint for samples: it POSTs a
-// snappy prompb.ReadRequest holding one query (response type SAMPLES) with
+// snappy prompb.ReadRequest holding one query with
 // the remote-read headers (`Content-Encoding: snappy`, `Accept-Encoding:
 // snappy`, `Content-Type: application/x-protobuf`,
 // `X-Prometheus-Remote-Read-Version: 0.1.0`, User-Agent, configured
-// headers and <http_config> authentication) and decodes the snappy
-// prompb.ReadResponse.
+// headers and <http_config> authentication) and decodes the answer: a
+// snappy prompb.ReadResponse (SAMPLES) or, when the endpoint chooses it,
+// STREAMED_XOR_CHUNKS frames (`uvarint length | big-endian CRC32C |
+// ChunkedReadResponse`, each series' XOR chunks decoded to samples; a
+// series split over several frames is joined again).
 //
 // Errors: Unavailable (transport failure, 5xx), DeadlineExceeded
 // (`remote_timeout`), InvalidArgument (4xx: the endpoint refused the
-// query), DataLoss (undecodable response), ResourceExhausted (response
-// over `max_response_bytes`). Messages name the URL.
+// query), DataLoss (undecodable response, bad frame checksum, corrupt
+// chunk), ResourceExhausted (response over `max_response_bytes`),
+// Unimplemented (a chunk encoding other than XOR). Messages name the URL.
 //
 // Thread safety: Read() may be called concurrently (connections are
 // pooled).
@@ -37,6 +41,8 @@ class ReadClient {
     std::string user_agent = kRemoteReadUserAgent;
     // Compressed response size limit.
     size_t max_response_bytes = size_t{512} << 20;
+    // Offer STREAMED_XOR_CHUNKS before SAMPLES (the server picks).
+    bool accept_streamed = true;
   };
 
   explicit ReadClient(RemoteReadConfig config) : ReadClient(std::move(config), Options()) {}
@@ -50,6 +56,7 @@ class ReadClient {
   const RemoteReadConfig& config() const { return config_; }
 
  private:
+  absl::StatusOr<prometheus::QueryResult> DecodeStreamed(absl::string_view body) const;
   std::unique_ptr<sd::HttpClient> Acquire();
   void Release(std::unique_ptr<sd::HttpClient> c);
 

@@ -8,10 +8,12 @@
 
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "libremote/internal/crc32c.h"
 #include "libremote/internal/test_receiver.h"
 #include "libremote/merge_queryable.h"
 #include "libremote/read_storage.h"
 #include "libremote/remote_queryable.h"
+#include "libtsdb/chunkenc/xor_chunk.h"
 #include "libtsdb/storage/memory_storage.h"
 
 namespace vigil::remote {
@@ -115,7 +117,8 @@ TEST_F(ReadClientTest, SendsProtocolRequestAndDecodesSamples) {
   EXPECT_EQ(qq.hints().range_ms(), 300000);
   EXPECT_EQ(qq.hints().func(), "rate");
   EXPECT_TRUE(qq.hints().by());
-  EXPECT_EQ(req.accepted_response_types(0), prometheus::ReadRequest::SAMPLES);
+  // Streamed is offered first; this endpoint answers SAMPLES.
+  EXPECT_EQ(req.accepted_response_types(1), prometheus::ReadRequest::SAMPLES);
   auto h = rx_.read_headers()[0];
   EXPECT_EQ(h["content-encoding"], "snappy");
   EXPECT_EQ(h["accept-encoding"], "snappy");
@@ -276,6 +279,92 @@ TEST_F(ReadClientTest, RemoteTimeoutIsADeadline) {
   EXPECT_FALSE(set->Next());
   EXPECT_EQ(set->status().code(), absl::StatusCode::kDeadlineExceeded) << set->status();
   EXPECT_LT(absl::Now() - t0, absl::Seconds(1));
+}
+
+// One streamed frame: uvarint length, big-endian CRC32C, message.
+std::string Frame(const prometheus::ChunkedReadResponse& msg) {
+  std::string pb = msg.SerializeAsString();
+  std::string out;
+  uint64_t n = pb.size();
+  while (n >= 0x80) {
+    out.push_back(static_cast<char>(n | 0x80));
+    n >>= 7;
+  }
+  out.push_back(static_cast<char>(n));
+  uint32_t crc = internal::Crc32c(pb);
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(crc >> shift));
+  return out + pb;
+}
+
+void AddChunk(prometheus::ChunkedSeries* cs, std::vector<std::pair<int64_t, double>> samples) {
+  tsdb::chunkenc::XorChunk c;
+  for (auto [t, v] : samples) ASSERT_TRUE(c.Append(t, v));
+  prometheus::Chunk* pc = cs->add_chunks();
+  pc->set_type(prometheus::Chunk::XOR);
+  pc->set_min_time_ms(samples.front().first);
+  pc->set_max_time_ms(samples.back().first);
+  pc->set_data(c.bytes());
+}
+
+void SetLabels(prometheus::ChunkedSeries* cs, const char* job) {
+  for (auto [n, v] : {std::pair<const char*, const char*>{"__name__", "up"}, {"job", job}}) {
+    prometheus::Label* l = cs->add_labels();
+    l->set_name(n);
+    l->set_value(v);
+  }
+}
+
+TEST_F(ReadClientTest, StreamedXorChunksAcrossFrames) {
+  std::string body;
+  {
+    prometheus::ChunkedReadResponse f1;
+    prometheus::ChunkedSeries* a = f1.add_chunked_series();
+    SetLabels(a, "a");
+    AddChunk(a, {{1000, 1}, {2000, 2}});
+    prometheus::ChunkedReadResponse f2;  // "a" continues in the next frame
+    prometheus::ChunkedSeries* a2 = f2.add_chunked_series();
+    SetLabels(a2, "a");
+    AddChunk(a2, {{3000, 3}});
+    prometheus::ChunkedSeries* b = f2.add_chunked_series();
+    SetLabels(b, "b");
+    AddChunk(b, {{1500, 7.25}, {2500, -1}, {4000, 0}});
+    body = Frame(f1) + Frame(f2);
+  }
+  const std::string ct = "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse";
+  rx_.SetRawReadHandler([&](const prometheus::ReadRequest&, std::string* type, std::string* out) {
+    *type = ct;
+    *out = body;
+    return 200;
+  });
+  auto q = Queryable();
+  auto set = (*q->NewQuerier(0, 3500))
+                 ->Select(true, nullptr, {model::Matcher::Equal("__name__", "up")});
+  std::vector<Got> got = Drain(set.get());
+  ASSERT_TRUE(set->status().ok()) << set->status();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].labels, R"({__name__="up", job="a"})");
+  EXPECT_EQ(got[0].ts, (std::vector<int64_t>{1000, 2000, 3000}));
+  EXPECT_EQ(got[1].ts, (std::vector<int64_t>{1500, 2500}));  // 4000 is out of range
+  const prometheus::ReadRequest req = rx_.reads()[0];
+  ASSERT_EQ(req.accepted_response_types_size(), 2);
+  EXPECT_EQ(req.accepted_response_types(0), prometheus::ReadRequest::STREAMED_XOR_CHUNKS);
+  EXPECT_EQ(req.accepted_response_types(1), prometheus::ReadRequest::SAMPLES);
+
+  // A flipped byte fails the checksum; a cut body is truncated.
+  std::string corrupt = body;
+  corrupt[corrupt.size() - 3] ^= 0x40;
+  for (const std::string& bad : {corrupt, body.substr(0, body.size() - 5)}) {
+    rx_.SetRawReadHandler([&, bad](const prometheus::ReadRequest&, std::string* type,
+                                   std::string* out) {
+      *type = ct;
+      *out = bad;
+      return 200;
+    });
+    auto s2 = (*q->NewQuerier(0, 5000))
+                  ->Select(true, nullptr, {model::Matcher::Equal("__name__", "up")});
+    EXPECT_FALSE(s2->Next());
+    EXPECT_EQ(s2->status().code(), absl::StatusCode::kDataLoss) << s2->status();
+  }
 }
 
 }  // namespace

@@ -57,9 +57,10 @@ forbid textparse '^//(libtsdb|libpromql|libsd|librules|examples)[/:]' "other lib
 forbid rules '^//(libscrape|examples)[/:]' "libscrape or examples"
 forbid rules '^//libtsdb(:|/(chunkenc|index|wal|chunks)[:/])' "the TSDB engine"
 # Remote write/read sits beside the storage interfaces: relabeling and the
-# HTTP client of libsd, never PromQL, scraping, rules, the TSDB or examples.
+# HTTP client of libsd, the XOR chunk decoder for streamed remote read;
+# never PromQL, scraping, rules, the TSDB engine or examples.
 require remote '^//libtsdb/storage:storage$'
 forbid remote '^//(libpromql|libscrape|librules|examples)[/:]' "PromQL, scraping, rules or examples"
-forbid remote '^//libtsdb(:|/(chunkenc|index|wal|chunks)[:/])' "the TSDB engine"
+forbid remote '^//libtsdb(:|/(index|wal|chunks)[:/])' "the TSDB engine"
 
 exit $fail

@@ -104,11 +104,19 @@ void TestReceiver::HandleRead(const httplib::Request& req, httplib::Response& re
     return;
   }
   ReadHandler h;
+  RawReadHandler raw_handler;
   {
     absl::MutexLock l(&mu_);
     reads_.push_back(rr);
     read_headers_.push_back(LowerHeaders(req.headers));
     h = read_handler_;
+    raw_handler = raw_read_handler_;
+  }
+  if (raw_handler) {
+    std::string content_type, body;
+    res.status = raw_handler(rr, &content_type, &body);
+    res.set_content(body, content_type);
+    return;
   }
   prometheus::ReadResponse resp;
   int status = h ? h(rr, &resp) : 200;
@@ -162,6 +170,11 @@ bool TestReceiver::WaitForRequests(size_t n, absl::Duration timeout) const {
 void TestReceiver::SetReadHandler(ReadHandler h) {
   absl::MutexLock l(&mu_);
   read_handler_ = std::move(h);
+}
+
+void TestReceiver::SetRawReadHandler(RawReadHandler h) {
+  absl::MutexLock l(&mu_);
+  raw_read_handler_ = std::move(h);
 }
 
 std::vector<prometheus::ReadRequest> TestReceiver::reads() const {

@@ -61,6 +61,10 @@ class TestReceiver {
   using ReadHandler =
       std::function<int(const prometheus::ReadRequest&, prometheus::ReadResponse*)>;
   void SetReadHandler(ReadHandler h);
+  // Answers /read with a raw body and content type (wins over the above).
+  using RawReadHandler = std::function<int(const prometheus::ReadRequest&,
+                                           std::string* content_type, std::string* body)>;
+  void SetRawReadHandler(RawReadHandler h);
   std::vector<prometheus::ReadRequest> reads() const;
   std::vector<std::map<std::string, std::string>> read_headers() const;
 
@@ -77,6 +81,7 @@ class TestReceiver {
   std::vector<Request> requests_ ABSL_GUARDED_BY(mu_);
   size_t accepted_samples_ ABSL_GUARDED_BY(mu_) = 0;
   ReadHandler read_handler_ ABSL_GUARDED_BY(mu_);
+  RawReadHandler raw_read_handler_ ABSL_GUARDED_BY(mu_);
   std::vector<prometheus::ReadRequest> reads_ ABSL_GUARDED_BY(mu_);
   std::vector<std::map<std::string, std::string>> read_headers_ ABSL_GUARDED_BY(mu_);
 };
