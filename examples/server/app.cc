@@ -412,6 +412,16 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
                           "The number of alert notifications in the queue.", "gauge", [this] {
                             return impl_->notifier ? static_cast<double>(impl_->notifier->queue_length()) : 0.0;
                           });
+  im.metrics->AddCallback("prometheus_notifications_queue_capacity",
+                          "The capacity of the alert notifications queue.", "gauge", [this] {
+                            return impl_->notifier ? static_cast<double>(impl_->notifier->queue_capacity()) : 0.0;
+                          });
+  im.metrics->AddCallback("prometheus_notifications_alertmanagers_discovered",
+                          "The number of alertmanagers discovered and active.", "gauge", [this] {
+                            return impl_->notifier
+                                       ? static_cast<double>(impl_->notifier->AlertmanagerUrls().size())
+                                       : 0.0;
+                          });
   im.remote->RegisterMetrics(im.metrics.get());
   im.metrics->AddCallback("vigil_remote_write_samples_received_total",
                           "Samples appended through the remote write receiver.", "counter", [this] {
