@@ -152,6 +152,11 @@ TEST_F(AppAlertingTest, DiscoveredAlertmanagersAndReloadedGlobals) {
   })) << ams.dump();
   EXPECT_EQ(ams["status"], "success");
   EXPECT_TRUE(Eventually([&] { return am_.Received("Always", "a"); }));
+  httplib::Result metrics = c.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_TRUE(absl::StrContains(metrics->body,
+                                "\nprometheus_notifications_alertmanagers_discovered 1\n"))
+      << metrics->body;
 
   // The pending alert's for-state, before the reload.
   json slow_before;
