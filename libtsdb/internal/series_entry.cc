@@ -168,8 +168,8 @@ class ListSeriesSet final : public storage::SeriesSet {
   const model::Labels& labels() const override { return (*e_)[pos_].labels; }
   std::unique_ptr<storage::SampleIterator> NewIterator() const override {
     // The next series' first chunk loads while this one is read.
-    if (pos_ + 1 < e_->size() && !(*e_)[pos_ + 1].chunks.empty()) {
-      Prefetch((*e_)[pos_ + 1].chunks.front().bytes);
+    if (pos_ + 1 < e_->size()) {
+      for (const ChunkMeta& c : (*e_)[pos_ + 1].chunks) Prefetch(c.bytes);
     }
     return std::make_unique<ChunksIterator>(e_, &(*e_)[pos_], mint_, maxt_);
   }
