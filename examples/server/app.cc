@@ -416,6 +416,26 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
                           "The capacity of the alert notifications queue.", "gauge", [this] {
                             return impl_->notifier ? static_cast<double>(impl_->notifier->queue_capacity()) : 0.0;
                           });
+  // Per Alertmanager, labelled by its URL as Prometheus does.
+  auto per_am = [this](int64_t notifier::AlertmanagerStats::*field) {
+    return [this, field] {
+      std::vector<ServerMetrics::FamilySample> out;
+      if (!impl_->notifier) return out;
+      for (const notifier::AlertmanagerStats& s : impl_->notifier->Stats()) {
+        ServerMetrics::FamilySample fs;
+        fs.labels = {{"alertmanager", s.url}};
+        fs.value = static_cast<double>(s.*field);
+        out.push_back(std::move(fs));
+      }
+      return out;
+    };
+  };
+  im.metrics->AddFamilyCallback("prometheus_notifications_sent_total",
+                                "Total number of alerts sent.", "counter",
+                                per_am(&notifier::AlertmanagerStats::sent));
+  im.metrics->AddFamilyCallback("prometheus_notifications_errors_total",
+                                "Total number of sent alerts affected by errors.", "counter",
+                                per_am(&notifier::AlertmanagerStats::errors));
   im.metrics->AddCallback("prometheus_notifications_alertmanagers_discovered",
                           "The number of alertmanagers discovered and active.", "gauge", [this] {
                             return impl_->notifier

@@ -157,6 +157,17 @@ TEST_F(AppAlertingTest, DiscoveredAlertmanagersAndReloadedGlobals) {
   EXPECT_TRUE(absl::StrContains(metrics->body,
                                 "\nprometheus_notifications_alertmanagers_discovered 1\n"))
       << metrics->body;
+  EXPECT_TRUE(absl::StrContains(
+      metrics->body, "prometheus_notifications_errors_total{alertmanager=\"" + am_url + "\"} 0"))
+      << metrics->body;
+  EXPECT_TRUE(Eventually([&] {
+    httplib::Result m = c.Get("/metrics");
+    // At least one alert sent to the discovered Alertmanager.
+    return m && absl::StrContains(m->body, "prometheus_notifications_sent_total{alertmanager=\"" +
+                                               am_url + "\"} ") &&
+           !absl::StrContains(m->body, "prometheus_notifications_sent_total{alertmanager=\"" +
+                                           am_url + "\"} 0\n");
+  }));
 
   // The pending alert's for-state, before the reload.
   json slow_before;
