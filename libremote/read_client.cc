@@ -4,8 +4,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "libremote/internal/crc32c.h"
 #include "libtsdb/chunkenc/xor_chunk.h"
+#include "libtsdb/encoding/crc32c.h"
 #include "snappy.h"
 
 namespace vigil::remote {
@@ -128,7 +128,7 @@ absl::StatusOr<prometheus::QueryResult> ReadClient::DecodeStreamed(
                     uint32_t{static_cast<uint8_t>(body[3])};
     absl::string_view msg = body.substr(4, len);
     body.remove_prefix(4 + len);
-    if (internal::Crc32c(msg) != want) {
+    if (tsdb::Crc32c(msg) != want) {
       return absl::DataLossError(absl::StrCat("remote read ", config_.url,
                                               ": chunked frame checksum mismatch"));
     }

@@ -8,7 +8,7 @@
 
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
-#include "libremote/internal/crc32c.h"
+#include "libtsdb/encoding/crc32c.h"
 #include "libremote/internal/test_receiver.h"
 #include "libremote/merge_queryable.h"
 #include "libremote/read_storage.h"
@@ -291,7 +291,7 @@ std::string Frame(const prometheus::ChunkedReadResponse& msg) {
     n >>= 7;
   }
   out.push_back(static_cast<char>(n));
-  uint32_t crc = internal::Crc32c(pb);
+  uint32_t crc = tsdb::Crc32c(pb);
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(crc >> shift));
   return out + pb;
 }

@@ -1,13 +1,13 @@
 #include "examples/server/remote_read_handler.h"
 
 #include <algorithm>
-#include <array>
 #include <memory>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "libtsdb/chunkenc/xor_chunk.h"
+#include "libtsdb/encoding/crc32c.h"
 #include "model/matcher.h"
 #include "model/proto/remote.pb.h"
 #include "snappy.h"
@@ -16,16 +16,6 @@ namespace vigil::server {
 namespace {
 
 constexpr int kSamplesPerChunk = 120;
-
-std::array<uint32_t, 256> MakeCrcTable() {
-  std::array<uint32_t, 256> t{};
-  for (uint32_t i = 0; i < 256; ++i) {
-    uint32_t c = i;
-    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-    t[i] = c;
-  }
-  return t;
-}
 
 void PutUvarint(uint64_t v, std::string* out) {
   while (v >= 0x80) {
@@ -93,13 +83,6 @@ struct SelectedSeries {
 };
 
 }  // namespace
-
-uint32_t Crc32cForFrames(absl::string_view data) {
-  static const std::array<uint32_t, 256> kTable = MakeCrcTable();
-  uint32_t c = 0xFFFFFFFFu;
-  for (unsigned char b : data) c = kTable[(c ^ b) & 0xFF] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
-}
 
 RemoteReadHandler::RemoteReadHandler(storage::Queryable* db, Options options)
     : db_(db), options_(std::move(options)) {}
@@ -196,7 +179,7 @@ absl::StatusOr<RemoteReadHandler::Response> RemoteReadHandler::Read(
       auto flush = [&]() {
         std::string msg = frame.SerializeAsString();
         PutUvarint(msg.size(), &stream);
-        uint32_t crc = Crc32cForFrames(msg);
+        uint32_t crc = tsdb::Crc32c(msg);
         for (int sh = 24; sh >= 0; sh -= 8) stream.push_back(static_cast<char>(crc >> sh));
         stream.append(msg);
         cs->clear_chunks();

@@ -62,9 +62,6 @@ class RemoteReadHandler {
   Options options_;
 };
 
-// CRC32C (Castagnoli), as the streamed frame header uses.
-uint32_t Crc32cForFrames(absl::string_view data);
-
 }  // namespace vigil::server
 
 #endif  // VIGIL_EXAMPLES_SERVER_REMOTE_READ_HANDLER_H_

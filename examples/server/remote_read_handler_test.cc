@@ -6,6 +6,7 @@
 #include "examples/server/testing/http_test_server.h"
 #include "gtest/gtest.h"
 #include "libtsdb/chunkenc/xor_chunk.h"
+#include "libtsdb/encoding/crc32c.h"
 #include "libtsdb/storage/memory_storage.h"
 #include "model/proto/remote.pb.h"
 #include "snappy.h"
@@ -125,7 +126,7 @@ TEST_F(RemoteReadHandlerTest, StreamedXorChunks) {
     uint32_t crc = 0;
     for (int k = 0; k < 4; ++k) crc = (crc << 8) | static_cast<unsigned char>(body[i + k]);
     absl::string_view msg = body.substr(i + 4, len);
-    EXPECT_EQ(crc, Crc32cForFrames(msg));
+    EXPECT_EQ(crc, tsdb::Crc32c(msg));
     prometheus::ChunkedReadResponse frame;
     ASSERT_TRUE(frame.ParseFromArray(msg.data(), msg.size()));
     EXPECT_EQ(frame.query_index(), 0);
@@ -156,7 +157,7 @@ TEST_F(RemoteReadHandlerTest, StreamedXorChunks) {
   }
   EXPECT_EQ(frames, 1);
   EXPECT_EQ(samples, 300);
-  EXPECT_EQ(Crc32cForFrames("123456789"), 0xE3069283u);
+  EXPECT_EQ(tsdb::Crc32c("123456789"), 0xE3069283u);
 }
 
 TEST_F(RemoteReadHandlerTest, ErrorsAndLimits) {
