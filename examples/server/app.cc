@@ -510,14 +510,16 @@ absl::Status App::Start() {
   ro.appendable = im.remote->appendable();
   ro.queryable = im.remote->queryable();
   notifier::Notifier* n = im.notifier.get();
+  // Prometheus's default --web.external-url: http://<hostname>:<port>.
+  std::string external_url =
+      flags_.external_url.empty() ? DefaultExternalUrl(port_) : flags_.external_url;
   ro.notify = rules::SendAlertsTo(
       [n](std::vector<notifier::Alert> alerts) { n->Send(std::move(alerts)); },
-      flags_.external_url.empty() ? absl::StrCat("http://localhost:", port_)
-                                  : flags_.external_url);
+      external_url);
   ro.default_interval_ms = absl::ToInt64Milliseconds(cfg->global.evaluation_interval);
   ro.default_query_offset_ms = absl::ToInt64Milliseconds(cfg->global.rule_query_offset);
   ro.external_labels = cfg->global.external_labels;
-  ro.external_url = flags_.external_url;
+  ro.external_url = external_url;
   ro.resend_delay_ms = DurationFlagMs(flags_.resend_delay, 60000).value_or(60000);
   ro.outage_tolerance_ms =
       DurationFlagMs(flags_.for_outage_tolerance, 3600000).value_or(3600000);

@@ -47,14 +47,21 @@ void SplitHostPortLoose(absl::string_view hp, std::string* host, std::string* po
 
 }  // namespace
 
+std::string DefaultExternalUrl(int listen_port) {
+  char name[256] = {0};
+  if (gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') {
+    return absl::StrCat("http://localhost:", listen_port);
+  }
+  return absl::StrCat("http://", name, ":", listen_port);
+}
+
 GlobalUrlOptions MakeGlobalUrlOptions(absl::string_view external_url, int listen_port) {
   GlobalUrlOptions o;
   o.listen_port = absl::StrCat(listen_port);
+  std::string fallback;
   if (external_url.empty()) {
-    char name[256] = {0};
-    if (gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') return o;
-    o.host = absl::StrCat(name, ":", listen_port);
-    return o;
+    fallback = DefaultExternalUrl(listen_port);
+    external_url = fallback;
   }
   absl::string_view u = external_url;
   size_t sep = u.find("://");

@@ -36,6 +36,10 @@ struct GlobalUrlOptions {
   std::string listen_port;  // this server's own port
 };
 
+// Prometheus's --web.external-url default: "http://<hostname>:<port>"
+// ("http://localhost:<port>" when the hostname is unknown).
+std::string DefaultExternalUrl(int listen_port);
+
 // Prometheus's default when --web.external-url is empty:
 // http://<hostname>:<listen port>; else the flag's scheme and host[:port].
 GlobalUrlOptions MakeGlobalUrlOptions(absl::string_view external_url, int listen_port);

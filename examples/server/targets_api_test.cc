@@ -38,6 +38,7 @@ TEST(GlobalUrlTest, DefaultIsHostnameAndListenPort) {
   EXPECT_EQ(o.listen_port, "9091");
   ASSERT_FALSE(o.host.empty());
   EXPECT_EQ(o.host.substr(o.host.size() - 5), ":9091");
+  EXPECT_EQ(DefaultExternalUrl(9091), "http://" + o.host);
   // No options: globalUrl is the scrape URL.
   EXPECT_EQ(GlobalUrl("http://127.0.0.1:1/m", GlobalUrlOptions()), "http://127.0.0.1:1/m");
 }

@@ -35,6 +35,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -244,9 +245,11 @@ def check_alerts(base, want_state):
 
 def check_alertmanager():
     alerts = get_json(AM + "/api/v2/alerts")
-    # Vigil is the only sender; its generatorURL names its own port.
+    # Vigil is the only sender; its generatorURL starts with the default
+    # external URL, as Prometheus's: http://<hostname>:<port>.
+    prefix = "http://%s:9090/graph?g0.expr=" % socket.gethostname()
     from_vigil = {a["labels"]["alertname"] for a in alerts
-                  if ":9090/graph?" in a.get("generatorURL", "")
+                  if a.get("generatorURL", "").startswith(prefix)
                   and a["labels"].get("severity") == "fatal"
                   and a.get("status", {}).get("state") == "active"}
     return from_vigil == set(ALERT_VALUES), "Alertmanager holds %s" % [
