@@ -275,11 +275,12 @@ TEST_F(QueueManagerTest, ShardsFollowLoadWithinLimits) {
   c.queue_config.max_samples_per_send = 10;
   QueueManagerOptions o;
   o.reshard_interval = absl::Milliseconds(200);
+  // A slow endpoint (20 ms a request of 10 samples) against thousands of
+  // samples a second: more shards are wanted however loaded the machine.
+  rx_.SetWriteDelay(absl::Milliseconds(20));
   auto qm = std::move(*QueueManager::Create(c, o));
   qm->Start();
   EXPECT_EQ(qm->Metrics().shards, 1);
-  // Many series, many small batches: time per sample is large compared to
-  // the input rate, so more shards are wanted.
   absl::Time end = absl::Now() + absl::Seconds(3);
   int64_t t = 1;
   int64_t max_shards = 1;
@@ -291,6 +292,7 @@ TEST_F(QueueManagerTest, ShardsFollowLoadWithinLimits) {
     max_shards = std::max(max_shards, qm->Metrics().shards);
     absl::SleepFor(absl::Milliseconds(5));
   }
+  rx_.SetWriteDelay(absl::ZeroDuration());
   qm->Stop(absl::Seconds(10));
   EXPECT_GT(max_shards, 1);
   EXPECT_LE(max_shards, 4);

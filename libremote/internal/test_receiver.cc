@@ -65,7 +65,18 @@ void TestReceiver::SetWriteStatuses(std::vector<int> statuses, std::string retry
   retry_after_ = std::move(retry_after);
 }
 
+void TestReceiver::SetWriteDelay(absl::Duration d) {
+  absl::MutexLock l(&mu_);
+  write_delay_ = d;
+}
+
 void TestReceiver::HandleWrite(const httplib::Request& req, httplib::Response& res) {
+  absl::Duration delay;
+  {
+    absl::MutexLock l(&mu_);
+    delay = write_delay_;
+  }
+  absl::SleepFor(delay);
   Request r;
   r.headers = LowerHeaders(req.headers);
   std::string raw;

@@ -44,6 +44,8 @@ class TestReceiver {
   // Statuses for the next write requests, in order; `retry_after` is sent
   // with them when not empty.
   void SetWriteStatuses(std::vector<int> statuses, std::string retry_after = "");
+  // Time each write request takes to answer (a slow endpoint).
+  void SetWriteDelay(absl::Duration d);
   // Every write request seen (accepted or not), in arrival order.
   std::vector<Request> requests() const;
   // Samples in accepted requests.
@@ -78,6 +80,7 @@ class TestReceiver {
   mutable absl::Mutex mu_;
   std::deque<int> statuses_ ABSL_GUARDED_BY(mu_);
   std::string retry_after_ ABSL_GUARDED_BY(mu_);
+  absl::Duration write_delay_ ABSL_GUARDED_BY(mu_);
   std::vector<Request> requests_ ABSL_GUARDED_BY(mu_);
   size_t accepted_samples_ ABSL_GUARDED_BY(mu_) = 0;
   ReadHandler read_handler_ ABSL_GUARDED_BY(mu_);
