@@ -28,6 +28,8 @@ namespace {
 using model::Labels;
 
 constexpr int64_t kInterval = 15000;
+// 2h-aligned start, so whole blocks fill as they do in a running server.
+constexpr int64_t kBlockAlignedStart = 1700006400000;
 
 // Realistic values: counters, gauges with few distinct values, random
 // walks; timestamps at 15s with a little scrape jitter.
@@ -246,6 +248,49 @@ void BM_Head_SelectIterate10kSeries2h(benchmark::State& state) {
 }
 BENCHMARK(BM_Head_SelectIterate10kSeries2h)->Unit(benchmark::kMillisecond);
 
+// The same through a DB, whose full head chunks live in memory-mapped
+// files (the server's configuration).
+void BM_DB_SelectIterate10kSeries2h(benchmark::State& state) {
+  static DB* db = [] {
+    Options o;
+    o.background_compaction = false;
+    o.retention_ms = 0;
+    DB* d = DB::Open(BenchDir("tsdb_bench_select"), o)->release();
+    std::vector<Gen> gens;
+    for (int i = 0; i < 10000; ++i) gens.emplace_back(i, i);
+    std::vector<storage::SeriesRef> refs(10000, 0);
+    for (int s = 0; s < 480; ++s) {
+      auto app = d->NewAppender();
+      for (int i = 0; i < 10000; ++i) {
+        refs[i] = *app->Append(refs[i], SeriesLabels(i),
+                               kBlockAlignedStart + s * kInterval,
+                               gens[i].Next());
+      }
+      (void)app->Commit();
+    }
+    return d;
+  }();
+  size_t samples = 0;
+  for (auto _ : state) {
+    auto q = *db->NewQuerier(INT64_MIN, INT64_MAX);
+    auto set = q->Select(true, nullptr, {model::Matcher::Equal("job", "node")});
+    samples = 0;
+    double sum = 0;
+    while (set->Next()) {
+      auto it = set->NewIterator();
+      while (it->Next()) {
+        sum += it->value();
+        ++samples;
+      }
+    }
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetItemsProcessed(state.iterations() * samples);
+  state.counters["samples"] = samples;
+  state.counters["mmapped_chunks"] = db->Stats().head.mmapped_chunks;
+}
+BENCHMARK(BM_DB_SelectIterate10kSeries2h)->Unit(benchmark::kMillisecond);
+
 void BM_Head_SelectRegexOneMetric(benchmark::State& state) {
   QueryFixture& f = Fixture();
   auto m = *model::Matcher::Create(model::MatchType::kRegexMatch, "instance",
@@ -279,8 +324,6 @@ void ReportBlockBytes(benchmark::State& state, DB* db) {
   state.counters["samples"] = static_cast<double>(samples);
 }
 
-// 2h-aligned start, so whole blocks fill as they do in a running server.
-constexpr int64_t kBlockAlignedStart = 1700006400000;
 
 // Bytes per sample on disk for the node-exporter replay
 // (bench/node_exporter_replay.h) over `range(0)` hours of 4 hosts: 2h is
