@@ -254,14 +254,15 @@ absl::Status ScrapeLoop::AppendSamples(storage::Appender* app,
         continue;
       }
     }
+    // Past the limit keep counting (Prometheus reports every sample left
+    // after relabeling); the scrape fails below.
+    ++stats->samples_post_relabel;
     if (options_.sample_limit > 0 &&
-        stats->samples_post_relabel >= options_.sample_limit) {
-      // Keep counting what the target exposes; the scrape fails below.
+        stats->samples_post_relabel > options_.sample_limit) {
       limit_exceeded = true;
       continue;
     }
     cur_.push_back(ce);
-    ++stats->samples_post_relabel;
     int64_t t = now_ms;
     const bool own_ts = p->HasTimestamp() && options_.honor_timestamps;
     if (own_ts) t = p->TimestampMs();

@@ -192,6 +192,10 @@ TEST_F(ScrapeLoopTest, SampleLimitFailsTheScrape) {
   auto d = Dump(storage_);
   EXPECT_EQ(d[kUp], (Samples{{1000, 0}}));
   EXPECT_EQ(d.size(), 5u);  // report series only
+  // As Prometheus, the failed scrape still reports every sample left after
+  // relabeling, not just those up to the limit.
+  EXPECT_EQ(d[Report("scrape_samples_post_metric_relabeling")],
+            (Samples{{1000, 4}}));
 
   // Counted after metric relabeling: dropping two samples fits the limit.
   YAML::Node rc = YAML::Load(
@@ -205,7 +209,7 @@ TEST_F(ScrapeLoopTest, SampleLimitFailsTheScrape) {
   d = Dump(storage_);
   EXPECT_EQ(d.count("{__name__=\"c\", instance=\"i:1\", job=\"j\"}"), 0u);
   EXPECT_EQ(d[Report("scrape_samples_post_metric_relabeling")],
-            (Samples{{1000, 2}, {2000, 2}}));
+            (Samples{{1000, 4}, {2000, 2}}));
   EXPECT_EQ(d[Report("scrape_samples_scraped")], (Samples{{1000, 4}, {2000, 4}}));
   // The drop decision is cached too.
   ASSERT_TRUE(loop2->ScrapeAndReport(3000, &stats).ok());

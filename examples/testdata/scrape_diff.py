@@ -36,11 +36,11 @@ How two independent scrapers can agree (rules of thumb):
   * Extra jobs: honor_labels + honor_timestamps: false (a second sequence
     on t1, told apart by a URL parameter) and a target that refuses
     connections (up 0 in both; lastError compared up to the cause text).
-    Not included: sample_limit. When the limit is hit, Prometheus reports
-    scrape_samples_post_metric_relabeling = all samples, series_added = 0
-    after the first failure, keeps the target's metadata and creates the
-    series for the stale markers; Vigil (seen at the time of writing)
-    reports the limit (10), series_added 10 on every scrape, and neither.
+    Not included: sample_limit. When the limit is hit, both report
+    scrape_samples_post_metric_relabeling = all samples, but Prometheus
+    reports series_added = 0 after the first failure, keeps the target's
+    metadata and creates the series for the stale markers; Vigil reports
+    series_added again on every failed scrape, and does neither.
 Also compared: /api/v1/series, /labels, /label/<n>/values, /targets
 (fields except lastScrape and lastScrapeDuration, which are checked for
 shape), error answers (status code, errorType), and /api/v1/metadata when
