@@ -226,12 +226,14 @@ QueryFixture& Fixture() {
   return *f;
 }
 
-void BM_Head_SelectIterate10kSeries2h(benchmark::State& state) {
-  QueryFixture& f = Fixture();
+// Selects every series of job "node" and reads all their samples, as the
+// benchmark's iteration.
+void SelectIterateAll(benchmark::State& state, storage::Queryable& q) {
   size_t samples = 0;
   for (auto _ : state) {
-    auto q = *f.head.NewQuerier(INT64_MIN, INT64_MAX);
-    auto set = q->Select(true, nullptr, {model::Matcher::Equal("job", "node")});
+    auto querier = *q.NewQuerier(INT64_MIN, INT64_MAX);
+    auto set = querier->Select(true, nullptr,
+                               {model::Matcher::Equal("job", "node")});
     samples = 0;
     double sum = 0;
     while (set->Next()) {
@@ -245,6 +247,10 @@ void BM_Head_SelectIterate10kSeries2h(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * samples);
   state.counters["samples"] = samples;
+}
+
+void BM_Head_SelectIterate10kSeries2h(benchmark::State& state) {
+  SelectIterateAll(state, Fixture().head);
 }
 BENCHMARK(BM_Head_SelectIterate10kSeries2h)->Unit(benchmark::kMillisecond);
 
@@ -270,23 +276,7 @@ void BM_DB_SelectIterate10kSeries2h(benchmark::State& state) {
     }
     return d;
   }();
-  size_t samples = 0;
-  for (auto _ : state) {
-    auto q = *db->NewQuerier(INT64_MIN, INT64_MAX);
-    auto set = q->Select(true, nullptr, {model::Matcher::Equal("job", "node")});
-    samples = 0;
-    double sum = 0;
-    while (set->Next()) {
-      auto it = set->NewIterator();
-      while (it->Next()) {
-        sum += it->value();
-        ++samples;
-      }
-    }
-    benchmark::DoNotOptimize(sum);
-  }
-  state.SetItemsProcessed(state.iterations() * samples);
-  state.counters["samples"] = samples;
+  SelectIterateAll(state, *db);
   state.counters["mmapped_chunks"] = db->Stats().head.mmapped_chunks;
 }
 BENCHMARK(BM_DB_SelectIterate10kSeries2h)->Unit(benchmark::kMillisecond);
