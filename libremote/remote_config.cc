@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "libsd/internal/yaml_util.h"
 #include "model/labels.h"
 #include "model/status_macros.h"
@@ -125,6 +126,46 @@ std::string ShortHash(absl::string_view s) {
   return std::string(buf, 6);
 }
 
+// What "remote_write" and "remote_read" entries share: the entry's text,
+// url, a name unique in the section, remote_timeout, headers and the HTTP
+// client settings.
+template <typename Config>
+absl::Status ReadEndpoint(const YAML::Node& n, absl::string_view section,
+                          absl::string_view source,
+                          std::set<std::string>* names, Config* c) {
+  c->yaml = NodeText(n);
+  VIGIL_ASSIGN_OR_RETURN(c->url, sd::internal::ReadString(Field(n, "url"), source));
+  VIGIL_RETURN_IF_ERROR(CheckUrl(n, c->url, section, source));
+  VIGIL_ASSIGN_OR_RETURN(c->name, sd::internal::ReadString(Field(n, "name"), source));
+  if (!c->name.empty() && !names->insert(c->name).second) {
+    return YamlError(n, source,
+                     absl::StrCat("found multiple ",
+                                  absl::StrReplaceAll(section, {{"_", " "}}),
+                                  " configs with job name ",
+                                  model::QuoteString(c->name)));
+  }
+  VIGIL_RETURN_IF_ERROR(
+      ReadDurationInto(Field(n, "remote_timeout"), source, &c->remote_timeout));
+  VIGIL_RETURN_IF_ERROR(ReadHeaders(n, source, &c->headers));
+  VIGIL_ASSIGN_OR_RETURN(c->http, ReadHttp(n, source));
+  return absl::OkStatus();
+}
+
+// Two entries of a section may not send the same requests.
+template <typename Config>
+absl::Status CheckUniqueEndpoint(const YAML::Node& n, absl::string_view section,
+                                 absl::string_view source,
+                                 std::set<std::string>* fingerprints,
+                                 const Config& c) {
+  if (fingerprints->insert(c.Fingerprint()).second) return absl::OkStatus();
+  return YamlError(n, source,
+                   absl::StrCat("duplicate ",
+                                absl::StrReplaceAll(section, {{"_", " "}}),
+                                " configs are not allowed, found duplicate "
+                                "for URL: ",
+                                c.url));
+}
+
 }  // namespace
 
 std::string RemoteWriteConfig::Fingerprint() const {
@@ -159,16 +200,8 @@ absl::StatusOr<std::vector<RemoteWriteConfig>> ParseRemoteWriteConfigs(
       VIGIL_RETURN_IF_ERROR(
           CheckMap(n, *kFields, "config.RemoteWriteConfig", source));
       RemoteWriteConfig c;
-      c.yaml = NodeText(n);
-      VIGIL_ASSIGN_OR_RETURN(c.url, sd::internal::ReadString(Field(n, "url"), source));
-      VIGIL_RETURN_IF_ERROR(CheckUrl(n, c.url, "remote_write", source));
-      VIGIL_ASSIGN_OR_RETURN(c.name, sd::internal::ReadString(Field(n, "name"), source));
-      if (!c.name.empty() && !names.insert(c.name).second) {
-        return YamlError(n, source,
-                         absl::StrCat("found multiple remote write configs "
-                                      "with job name ",
-                                      model::QuoteString(c.name)));
-      }
+      VIGIL_RETURN_IF_ERROR(
+          ReadEndpoint(n, "remote_write", source, &names, &c));
       VIGIL_RETURN_IF_ERROR(
           RejectUnsupported(n, {"sigv4", "azuread", "google_iam"}, source));
       std::string proto;
@@ -180,9 +213,6 @@ absl::StatusOr<std::vector<RemoteWriteConfig>> ParseRemoteWriteConfigs(
             " is not supported by Vigil (only prometheus.WriteRequest, "
             "remote write 1.0)"));
       }
-      VIGIL_RETURN_IF_ERROR(
-          ReadDurationInto(Field(n, "remote_timeout"), source, &c.remote_timeout));
-      VIGIL_RETURN_IF_ERROR(ReadHeaders(n, source, &c.headers));
       VIGIL_ASSIGN_OR_RETURN(c.write_relabel_configs,
                              sd::ParseRelabelConfigs(
                                  Field(n, "write_relabel_configs"), source));
@@ -236,13 +266,8 @@ absl::StatusOr<std::vector<RemoteWriteConfig>> ParseRemoteWriteConfigs(
       VIGIL_RETURN_IF_ERROR(ReadBoolInto(Field(m, "send"), source, &c.send_metadata));
       VIGIL_RETURN_IF_ERROR(ReadDurationInto(Field(m, "send_interval"), source,
                                              &c.metadata_send_interval));
-      VIGIL_ASSIGN_OR_RETURN(c.http, ReadHttp(n, source));
-      if (!fingerprints.insert(c.Fingerprint()).second) {
-        return YamlError(n, source,
-                         absl::StrCat("duplicate remote write configs are not "
-                                      "allowed, found duplicate for URL: ",
-                                      c.url));
-      }
+      VIGIL_RETURN_IF_ERROR(
+          CheckUniqueEndpoint(n, "remote_write", source, &fingerprints, c));
       out.push_back(std::move(c));
     }
   } catch (const YAML::Exception& e) {
@@ -268,19 +293,7 @@ absl::StatusOr<std::vector<RemoteReadConfig>> ParseRemoteReadConfigs(
       VIGIL_RETURN_IF_ERROR(
           CheckMap(n, *kFields, "config.RemoteReadConfig", source));
       RemoteReadConfig c;
-      c.yaml = NodeText(n);
-      VIGIL_ASSIGN_OR_RETURN(c.url, sd::internal::ReadString(Field(n, "url"), source));
-      VIGIL_RETURN_IF_ERROR(CheckUrl(n, c.url, "remote_read", source));
-      VIGIL_ASSIGN_OR_RETURN(c.name, sd::internal::ReadString(Field(n, "name"), source));
-      if (!c.name.empty() && !names.insert(c.name).second) {
-        return YamlError(n, source,
-                         absl::StrCat("found multiple remote read configs "
-                                      "with job name ",
-                                      model::QuoteString(c.name)));
-      }
-      VIGIL_RETURN_IF_ERROR(
-          ReadDurationInto(Field(n, "remote_timeout"), source, &c.remote_timeout));
-      VIGIL_RETURN_IF_ERROR(ReadHeaders(n, source, &c.headers));
+      VIGIL_RETURN_IF_ERROR(ReadEndpoint(n, "remote_read", source, &names, &c));
       YAML::Node rm = Field(n, "required_matchers");
       VIGIL_ASSIGN_OR_RETURN(c.required_matchers,
                              sd::internal::ReadStringMap(rm, source));
@@ -295,13 +308,8 @@ absl::StatusOr<std::vector<RemoteReadConfig>> ParseRemoteReadConfigs(
           ReadBoolInto(Field(n, "read_recent"), source, &c.read_recent));
       VIGIL_RETURN_IF_ERROR(ReadBoolInto(Field(n, "filter_external_labels"),
                                          source, &c.filter_external_labels));
-      VIGIL_ASSIGN_OR_RETURN(c.http, ReadHttp(n, source));
-      if (!fingerprints.insert(c.Fingerprint()).second) {
-        return YamlError(n, source,
-                         absl::StrCat("duplicate remote read configs are not "
-                                      "allowed, found duplicate for URL: ",
-                                      c.url));
-      }
+      VIGIL_RETURN_IF_ERROR(
+          CheckUniqueEndpoint(n, "remote_read", source, &fingerprints, c));
       out.push_back(std::move(c));
     }
   } catch (const YAML::Exception& e) {
