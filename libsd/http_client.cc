@@ -395,6 +395,23 @@ HttpClient::~HttpClient() {
 absl::StatusOr<HttpResponse> HttpClient::Get(
     const std::string& url, const std::vector<std::string>& headers,
     absl::Duration timeout, size_t max_body, const absl::Notification* cancel) {
+  return Send("Get", url, headers, nullptr, timeout, max_body, cancel);
+}
+
+absl::StatusOr<HttpResponse> HttpClient::Post(
+    const std::string& url, const std::vector<std::string>& headers,
+    absl::string_view body, absl::Duration timeout, size_t max_body,
+    const absl::Notification* cancel) {
+  // No "Expect: 100-continue" round trip before the body.
+  std::vector<std::string> all = headers;
+  all.push_back("Expect:");
+  return Send("Post", url, all, &body, timeout, max_body, cancel);
+}
+
+absl::StatusOr<HttpResponse> HttpClient::Send(
+    absl::string_view method, const std::string& url,
+    const std::vector<std::string>& headers, const absl::string_view* body,
+    absl::Duration timeout, size_t max_body, const absl::Notification* cancel) {
   if (impl_->curl == nullptr) return absl::InternalError("curl_easy_init failed");
   HttpResponse resp;
   Transfer t;
@@ -409,58 +426,24 @@ absl::StatusOr<HttpResponse> HttpClient::Get(
     curl_slist_free_all(list);
     return st;
   }
+  if (body != nullptr) {
+    // Bodies such as snappy remote-read responses pass through untouched.
+    curl_easy_setopt(impl_->curl, CURLOPT_ACCEPT_ENCODING, nullptr);
+    curl_easy_setopt(impl_->curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(impl_->curl, CURLOPT_POSTFIELDS, body->data());
+    curl_easy_setopt(impl_->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(body->size()));
+  }
   curl_easy_setopt(impl_->curl, CURLOPT_TIMEOUT_MS,
                    static_cast<long>(absl::ToInt64Milliseconds(timeout)));
   CURLcode rc = curl_easy_perform(impl_->curl);
   curl_slist_free_all(list);
   if (t.too_big) {
     return absl::ResourceExhaustedError(absl::StrCat(
-        "Get \"", url, "\": response body larger than ", max_body, " bytes"));
+        method, " \"", url, "\": response body larger than ", max_body,
+        " bytes"));
   }
-  if (rc != CURLE_OK) return impl_->MapError(rc, t, url, errbuf);
-  curl_easy_getinfo(impl_->curl, CURLINFO_RESPONSE_CODE, &resp.status);
-  resp.content_type = t.content_type;
-  resp.content_encoding = t.content_encoding;
-  resp.retry_after = t.retry_after;
-  return resp;
-}
-
-absl::StatusOr<HttpResponse> HttpClient::Post(
-    const std::string& url, const std::vector<std::string>& headers,
-    absl::string_view body, absl::Duration timeout, size_t max_body,
-    const absl::Notification* cancel) {
-  if (impl_->curl == nullptr) return absl::InternalError("curl_easy_init failed");
-  HttpResponse resp;
-  Transfer t;
-  t.body = &resp.body;
-  t.max_body = max_body;
-  t.cancel = cancel;
-  curl_slist* list = nullptr;
-  std::string userpwd;
-  char errbuf[CURL_ERROR_SIZE] = {0};
-  // No "Expect: 100-continue" round trip before the body.
-  std::vector<std::string> all = headers;
-  all.push_back("Expect:");
-  absl::Status st = impl_->Prepare(url, all, &t, &list, &userpwd, errbuf);
-  if (!st.ok()) {
-    curl_slist_free_all(list);
-    return st;
-  }
-  // Bodies such as snappy remote-read responses pass through untouched.
-  curl_easy_setopt(impl_->curl, CURLOPT_ACCEPT_ENCODING, nullptr);
-  curl_easy_setopt(impl_->curl, CURLOPT_POST, 1L);
-  curl_easy_setopt(impl_->curl, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(impl_->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-                   static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(impl_->curl, CURLOPT_TIMEOUT_MS,
-                   static_cast<long>(absl::ToInt64Milliseconds(timeout)));
-  CURLcode rc = curl_easy_perform(impl_->curl);
-  curl_slist_free_all(list);
-  if (t.too_big) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "Post \"", url, "\": response body larger than ", max_body, " bytes"));
-  }
-  if (rc != CURLE_OK) return impl_->MapError(rc, t, url, errbuf, "Post");
+  if (rc != CURLE_OK) return impl_->MapError(rc, t, url, errbuf, method);
   curl_easy_getinfo(impl_->curl, CURLINFO_RESPONSE_CODE, &resp.status);
   resp.content_type = t.content_type;
   resp.content_encoding = t.content_encoding;

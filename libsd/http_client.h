@@ -114,6 +114,14 @@ class HttpClient {
       absl::Duration idle_timeout, const absl::Notification* cancel);
 
  private:
+  // Get (body null) or Post; `method` names it in errors.
+  absl::StatusOr<HttpResponse> Send(absl::string_view method,
+                                    const std::string& url,
+                                    const std::vector<std::string>& headers,
+                                    const absl::string_view* body,
+                                    absl::Duration timeout, size_t max_body,
+                                    const absl::Notification* cancel);
+
   struct Impl;
   Impl* impl_;
 };
