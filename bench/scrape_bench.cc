@@ -5,15 +5,13 @@
 //
 //   bazel run -c opt //bench:scrape_bench
 
-#include <cstdlib>
-#include <fstream>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bench/shared_fixture.h"
 #include "benchmark/benchmark.h"
 #include "libscrape/internal/test_server.h"
 #include "libscrape/scrape_loop.h"
@@ -24,28 +22,6 @@ namespace {
 using vigil::scrape::ScrapeLoop;
 using vigil::scrape::ScrapeLoopOptions;
 using vigil::scrape::ScrapeStats;
-
-std::string ReadShared(const std::string& name) {
-  std::vector<std::string> roots;
-  if (const char* d = std::getenv("VIGIL_SHARED_DIR")) roots.push_back(d);
-  for (const char* env : {"RUNFILES_DIR", "TEST_SRCDIR"}) {
-    if (const char* s = std::getenv(env)) {
-      roots.push_back(std::string(s) + "/vigil_shared");
-      roots.push_back(std::string(s) + "/vigil/external/vigil_shared");
-    }
-  }
-  roots.push_back("external/vigil_shared");
-  roots.push_back("/work/shared");
-  for (const auto& r : roots) {
-    std::ifstream f(r + "/conformance/textparse/" + name, std::ios::binary);
-    if (f.good()) {
-      std::stringstream ss;
-      ss << f.rdbuf();
-      return ss.str();
-    }
-  }
-  return "";
-}
 
 std::string CAdvisorLike() {
   std::string out;
@@ -126,7 +102,7 @@ void RunWarm(benchmark::State& state, const std::string& body,
 }
 
 void BM_ScrapeLoop_Warm_AllTypes237_NullStorage(benchmark::State& s) {
-  static const std::string body = ReadShared("alltypes.237mfs.prom.txt");
+  static const std::string body = vigil::bench::ReadSharedTextparse("alltypes.237mfs.prom.txt");
   NullAppendable app;
   RunWarm(s, body, &app);
 }
@@ -161,7 +137,7 @@ void BM_ScrapeLoop_Cold_CAdvisor10k_NullStorage(benchmark::State& state) {
 // A whole scrape over HTTP on loopback (server, curl, parse, append,
 // report), per scrape.
 void BM_ScrapeLoop_HttpScrape_AllTypes237(benchmark::State& state) {
-  static const std::string body = ReadShared("alltypes.237mfs.prom.txt");
+  static const std::string body = vigil::bench::ReadSharedTextparse("alltypes.237mfs.prom.txt");
   if (body.empty()) {
     state.SkipWithError("input absent");
     return;

@@ -4,15 +4,13 @@
 //
 //   bazel run -c opt //bench:textparse_bench
 
-#include <cstdlib>
-#include <fstream>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bench/shared_fixture.h"
 #include "benchmark/benchmark.h"
 #include "libscrape/textparse/openmetrics_parser.h"
 #include "libscrape/textparse/prom_parser.h"
@@ -23,30 +21,6 @@ using vigil::scrape::textparse::Entry;
 using vigil::scrape::textparse::NewOpenMetricsParser;
 using vigil::scrape::textparse::NewPromParser;
 using vigil::scrape::textparse::Parser;
-
-std::string ReadShared(const std::string& name) {
-  std::vector<std::string> roots;
-  if (const char* d = std::getenv("VIGIL_SHARED_DIR")) roots.push_back(d);
-  if (const char* s = std::getenv("RUNFILES_DIR")) {
-    roots.push_back(std::string(s) + "/vigil_shared");
-    roots.push_back(std::string(s) + "/vigil/external/vigil_shared");
-  }
-  if (const char* s = std::getenv("TEST_SRCDIR")) {
-    roots.push_back(std::string(s) + "/vigil_shared");
-    roots.push_back(std::string(s) + "/vigil/external/vigil_shared");
-  }
-  roots.push_back("external/vigil_shared");
-  roots.push_back("/work/shared");
-  for (const auto& r : roots) {
-    std::ifstream f(r + "/conformance/textparse/" + name, std::ios::binary);
-    if (f.good()) {
-      std::stringstream ss;
-      ss << f.rdbuf();
-      return ss.str();
-    }
-  }
-  return "";
-}
 
 // A cAdvisor-like payload: 10k series, long label sets.
 std::string CAdvisorLike() {
@@ -108,7 +82,7 @@ void RunParse(benchmark::State& state, const std::string& body, Mode mode) {
 const std::string& Input(const char* name) {
   static auto* cache = new std::map<std::string, std::string>();
   auto it = cache->find(name);
-  if (it == cache->end()) it = cache->emplace(name, ReadShared(name)).first;
+  if (it == cache->end()) it = cache->emplace(name, vigil::bench::ReadSharedTextparse(name)).first;
   return it->second;
 }
 
