@@ -21,6 +21,7 @@
 #include "libtsdb/encoding/crc32c.h"
 #include "libtsdb/fileutil/fileutil.h"
 #include "libtsdb/head.h"
+#include "libtsdb/storage/sample_reader.h"
 
 namespace vigil::tsdb {
 namespace {
@@ -227,8 +228,12 @@ QueryFixture& Fixture() {
 }
 
 // Selects every series of job "node" and reads all their samples, as the
-// benchmark's iteration.
-void SelectIterateAll(benchmark::State& state, storage::Queryable& q) {
+// benchmark's iteration: a batch at a time (SampleIterator::NextBatch), or
+// a sample at a time through SampleReader, as PromQL's selectors read.
+enum class ReadMode { kBatch, kSampleReader };
+
+void SelectIterateAll(benchmark::State& state, storage::Queryable& q,
+                      ReadMode mode = ReadMode::kBatch) {
   size_t samples = 0;
   for (auto _ : state) {
     auto querier = *q.NewQuerier(INT64_MIN, INT64_MAX);
@@ -236,11 +241,21 @@ void SelectIterateAll(benchmark::State& state, storage::Queryable& q) {
                                {model::Matcher::Equal("job", "node")});
     samples = 0;
     double sum = 0;
+    int64_t ts[64];
+    double vs[64];
     while (set->Next()) {
       auto it = set->NewIterator();
-      while (it->Next()) {
-        sum += it->value();
-        ++samples;
+      if (mode == ReadMode::kBatch) {
+        while (int n = it->NextBatch(ts, vs, 64)) {
+          for (int k = 0; k < n; ++k) sum += vs[k];
+          samples += n;
+        }
+      } else {
+        storage::SampleReader r(it.get());
+        while (r.Next()) {
+          sum += r.value();
+          ++samples;
+        }
       }
     }
     benchmark::DoNotOptimize(sum);
@@ -256,7 +271,7 @@ BENCHMARK(BM_Head_SelectIterate10kSeries2h)->Unit(benchmark::kMillisecond);
 
 // The same through a DB, whose full head chunks live in memory-mapped
 // files (the server's configuration).
-void BM_DB_SelectIterate10kSeries2h(benchmark::State& state) {
+DB& SelectDB() {
   static DB* db = [] {
     Options o;
     o.background_compaction = false;
@@ -276,10 +291,19 @@ void BM_DB_SelectIterate10kSeries2h(benchmark::State& state) {
     }
     return d;
   }();
-  SelectIterateAll(state, *db);
-  state.counters["mmapped_chunks"] = db->Stats().head.mmapped_chunks;
+  return *db;
+}
+
+void BM_DB_SelectIterate10kSeries2h(benchmark::State& state) {
+  SelectIterateAll(state, SelectDB());
+  state.counters["mmapped_chunks"] = SelectDB().Stats().head.mmapped_chunks;
 }
 BENCHMARK(BM_DB_SelectIterate10kSeries2h)->Unit(benchmark::kMillisecond);
+
+void BM_DB_SelectRead10kSeries2h_SampleReader(benchmark::State& state) {
+  SelectIterateAll(state, SelectDB(), ReadMode::kSampleReader);
+}
+BENCHMARK(BM_DB_SelectRead10kSeries2h_SampleReader)->Unit(benchmark::kMillisecond);
 
 void BM_Head_SelectRegexOneMetric(benchmark::State& state) {
   QueryFixture& f = Fixture();

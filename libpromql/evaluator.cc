@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libtsdb/storage/sample_iterator.h"
+#include "libtsdb/storage/sample_reader.h"
 #include "libtsdb/storage/series_set.h"
 #include "model/status_macros.h"
 #include "model/value.h"
@@ -210,18 +211,19 @@ absl::StatusOr<EVal> Evaluator::EvalVectorSelector(
   while (set->Next()) {
     VIGIL_RETURN_IF_ERROR(ctx_->CheckInterrupt());
     std::unique_ptr<storage::SampleIterator> it = set->NewIterator();
+    storage::SampleReader r(it.get());
     ESeries s;
     s.metric = set->labels();
-    bool pending = it->Seek(hints.start_ms);
+    bool pending = r.Seek(hints.start_ms);
     bool have_last = false;
     FPoint last{0, 0};
     int64_t loaded = 0;
     auto advance_to = [&](int64_t ref) {
-      while (pending && it->timestamp() <= ref) {
-        last = FPoint{it->timestamp(), it->value()};
+      while (pending && r.timestamp() <= ref) {
+        last = FPoint{r.timestamp(), r.value()};
         have_last = true;
         ++loaded;
-        pending = it->Next();
+        pending = r.Next();
       }
     };
     auto value_at = [&](int64_t ref, double* v) {
@@ -229,9 +231,9 @@ absl::StatusOr<EVal> Evaluator::EvalVectorSelector(
         return false;
       }
       *v = timestamps ? last.t / 1000.0 : last.v;
-      if (smoothed && last.t < ref && pending && it->timestamp() <= ref + lookback &&
-          !model::IsStaleNaN(it->value())) {
-        FPoint next{it->timestamp(), it->value()};
+      if (smoothed && last.t < ref && pending && r.timestamp() <= ref + lookback &&
+          !model::IsStaleNaN(r.value())) {
+        FPoint next{r.timestamp(), r.value()};
         *v = last.v + (next.v - last.v) * static_cast<double>(ref - last.t) /
                           static_cast<double>(next.t - last.t);
       }
@@ -343,13 +345,14 @@ absl::StatusOr<EVal> Evaluator::EvalRangeAtInstant(const parser::Expr& e) {
   while (set->Next()) {
     VIGIL_RETURN_IF_ERROR(ctx_->CheckInterrupt());
     std::unique_ptr<storage::SampleIterator> it = set->NewIterator();
+    storage::SampleReader r(it.get());
     ESeries s;
     s.metric = set->labels();
-    for (bool ok = it->Seek(hints.start_ms); ok && it->timestamp() <= ref;
-         ok = it->Next()) {
+    for (bool ok = r.Seek(hints.start_ms); ok && r.timestamp() <= ref;
+         ok = r.Next()) {
       if (ctx_->stats != nullptr) ctx_->stats->total_samples++;
-      if (model::IsStaleNaN(it->value())) continue;
-      s.points.push_back(FPoint{it->timestamp(), it->value()});
+      if (model::IsStaleNaN(r.value())) continue;
+      s.points.push_back(FPoint{r.timestamp(), r.value()});
     }
     VIGIL_RETURN_IF_ERROR(it->status());
     if (!s.points.empty()) {

@@ -25,6 +25,7 @@
 #include "libpromql/kernels.h"
 #include "libpromql/parser/function_table.h"
 #include "libtsdb/storage/sample_iterator.h"
+#include "libtsdb/storage/sample_reader.h"
 #include "libtsdb/storage/series_set.h"
 #include "model/status_macros.h"
 #include "model/value.h"
@@ -1192,15 +1193,15 @@ absl::StatusOr<EVal> Evaluator::EvalRangeFunction(const parser::Call& call,
                                (extended ? ctx_->lookback_ms : 0);
       bool started = false;
       int64_t loaded = 0;
-      storage::SampleIterator* itp = it.get();
-      Window win([&, itp](FPoint* p) {
+      storage::SampleReader r(it.get());
+      Window win([&](FPoint* p) {
         while (true) {
-          bool ok = started ? itp->Next() : itp->Seek(first_lo + 1);
+          bool ok = started ? r.Next() : r.Seek(first_lo + 1);
           started = true;
           if (!ok) return false;
           ++loaded;
-          if (model::IsStaleNaN(itp->value())) continue;
-          *p = FPoint{itp->timestamp(), itp->value()};
+          if (model::IsStaleNaN(r.value())) continue;
+          *p = FPoint{r.timestamp(), r.value()};
           return true;
         }
       });

@@ -36,7 +36,31 @@ class ChunksIterator final : public storage::SampleIterator {
       ++i_;
       return true;
     }
-    return Fill(mint_);
+    i_ = 0;
+    n_ = Fill(mint_, ts_, vs_, kBatch);
+    return n_ > 0;
+  }
+
+  int NextBatch(int64_t* ts, double* vs, int max) override {
+    int n = 0;
+    if (i_ + 1 < n_) {
+      // The rest of the buffered batch first.
+      n = std::min(max, n_ - i_ - 1);
+      std::copy(ts_ + i_ + 1, ts_ + i_ + 1 + n, ts);
+      std::copy(vs_ + i_ + 1, vs_ + i_ + 1 + n, vs);
+      i_ += n;
+      return n;
+    }
+    // Decode straight into the caller's arrays; keep the last sample as
+    // the current one.
+    n = Fill(mint_, ts, vs, max);
+    i_ = 0;
+    n_ = n > 0 ? 1 : 0;
+    if (n > 0) {
+      ts_[0] = ts[n - 1];
+      vs_[0] = vs[n - 1];
+    }
+    return n;
   }
 
   bool Seek(int64_t t) override {
@@ -52,7 +76,8 @@ class ChunksIterator final : public storage::SampleIterator {
     }
     // Skip the rest of a chunk that ends before t.
     if (in_chunk_ && chunks_[pos_ - 1].maxt < t) in_chunk_ = false;
-    while (Fill(std::max(t, mint_))) {
+    i_ = 0;
+    while ((n_ = Fill(std::max(t, mint_), ts_, vs_, kBatch)) > 0) {
       for (int j = 0; j < n_; ++j) {
         if (ts_[j] >= t) {
           i_ = j;
@@ -70,13 +95,13 @@ class ChunksIterator final : public storage::SampleIterator {
  private:
   static constexpr int kBatch = 32;
 
-  // Loads the next non-empty batch of samples, from chunks that may hold
-  // samples >= `from`. Returns false at the end.
-  bool Fill(int64_t from) {
-    i_ = n_ = 0;
+  // Decodes the next non-empty batch of at most `cap` samples into ts/vs,
+  // from chunks that may hold samples >= `from`. Returns its size, 0 at
+  // the end.
+  int Fill(int64_t from, int64_t* ts, double* vs, int cap) {
     while (!done_) {
       if (!in_chunk_ && !OpenNext(from)) break;
-      int n = it_.NextBatch(ts_, vs_, kBatch);
+      int n = it_.NextBatch(ts, vs, cap);
       if (n == 0) {
         if (!it_.status().ok()) {
           status_ = it_.status();
@@ -85,34 +110,33 @@ class ChunksIterator final : public storage::SampleIterator {
         in_chunk_ = false;
         continue;
       }
-      if (!clean_) n = Filter(n);
+      if (!clean_) n = Filter(ts, vs, n);
       if (n > 0) {
-        n_ = n;
-        last_t_ = ts_[n - 1];
+        last_t_ = ts[n - 1];
         have_last_ = true;
-        return true;
+        return n;
       }
     }
     done_ = true;
-    return false;
+    return 0;
   }
 
   // Keeps the samples in [mint, maxt], after last_t_ and not deleted;
   // marks the end when a sample lies past maxt.
-  int Filter(int n) {
+  int Filter(int64_t* ts, double* vs, int n) {
     int k = 0;
     bool have_last = have_last_;
     int64_t last = last_t_;
     for (int j = 0; j < n; ++j) {
-      int64_t t = ts_[j];
+      int64_t t = ts[j];
       if (t > maxt_) {
         done_ = true;
         break;
       }
       if (t < mint_ || (have_last && t <= last)) continue;
       if (!deleted_.empty() && IsDeleted(deleted_, t)) continue;
-      ts_[k] = t;
-      vs_[k] = vs_[j];
+      ts[k] = t;
+      vs[k] = vs[j];
       ++k;
       last = t;
       have_last = true;

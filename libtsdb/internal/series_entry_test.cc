@@ -8,6 +8,7 @@
 
 #include "gtest/gtest.h"
 #include "libtsdb/chunkenc/xor_chunk.h"
+#include "libtsdb/storage/sample_reader.h"
 
 namespace vigil::tsdb::internal {
 namespace {
@@ -99,7 +100,24 @@ TEST(ChunksIteratorTest, NextAndSeekMatchReference) {
     size_t pos = 0;  // index into want of the current sample
     bool started = false;
     for (int step = 0; step < 40; ++step) {
-      if (rng() % 3 == 0) {
+      int op = rng() % 4;
+      if (op == 0) {
+        // A batch is what Next() calls would give, and leaves the
+        // iterator on its last sample.
+        int max = 1 + rng() % 70;
+        std::vector<int64_t> ts(max);
+        std::vector<double> vs(max);
+        int n = sit->NextBatch(ts.data(), vs.data(), max);
+        size_t next = started ? pos + 1 : 0;
+        ASSERT_EQ(n > 0, next < want.size()) << "trial " << trial;
+        if (n == 0) break;
+        ASSERT_LE(n, max);
+        for (int k = 0; k < n; ++k) {
+          ASSERT_EQ(ts[k], want[next + k].t) << "trial " << trial << " #" << k;
+          ASSERT_EQ(vs[k], want[next + k].v);
+        }
+        pos = next + n - 1;
+      } else if (op == 1) {
         bool ok = sit->Next();
         size_t next = started ? pos + 1 : 0;
         ASSERT_EQ(ok, next < want.size()) << "trial " << trial;
@@ -119,6 +137,40 @@ TEST(ChunksIteratorTest, NextAndSeekMatchReference) {
       ASSERT_EQ(sit->timestamp(), want[pos].t) << "trial " << trial;
       ASSERT_EQ(sit->value(), want[pos].v);
     }
+  }
+}
+
+TEST(ChunksIteratorTest, SampleReaderMatchesReference) {
+  std::mt19937_64 rng(12);
+  for (int trial = 0; trial < 300; ++trial) {
+    Fixture f = MakeChunks(rng);
+    const std::vector<Sample>& want = f.expected_all;
+    auto it = NewChunksIterator(f.chunks, {}, INT64_MIN, INT64_MAX);
+    storage::SampleReader r(it.get());
+    size_t pos = 0;
+    bool started = false;
+    for (int step = 0; step < 200; ++step) {
+      bool ok;
+      if (rng() % 4 == 0) {
+        int64_t target = want.front().t + static_cast<int64_t>(
+            rng() % (want.back().t - want.front().t + 50));
+        ok = r.Seek(target);
+        size_t j = started ? pos : 0;
+        while (j < want.size() && want[j].t < target) ++j;
+        ASSERT_EQ(ok, j < want.size()) << "trial " << trial;
+        pos = j;
+      } else {
+        ok = r.Next();
+        size_t next = started ? pos + 1 : 0;
+        ASSERT_EQ(ok, next < want.size()) << "trial " << trial;
+        pos = next;
+      }
+      if (!ok) break;
+      started = true;
+      ASSERT_EQ(r.timestamp(), want[pos].t) << "trial " << trial;
+      ASSERT_EQ(r.value(), want[pos].v);
+    }
+    ASSERT_TRUE(r.status().ok());
   }
 }
 

@@ -53,6 +53,23 @@ class VectorIterator final : public SampleIterator {
   double value() const override { return (*samples_)[pos_].v; }
   absl::Status status() const override { return absl::OkStatus(); }
 
+  int NextBatch(int64_t* ts, double* vs, int max) override {
+    size_t from = started_ ? pos_ + 1 : pos_;
+    started_ = true;
+    if (from >= end_) {
+      pos_ = end_;
+      return 0;
+    }
+    size_t n = std::min(static_cast<size_t>(max), end_ - from);
+    const MemoryStorage::Sample* s = samples_->data() + from;
+    for (size_t k = 0; k < n; ++k) {
+      ts[k] = s[k].t;
+      vs[k] = s[k].v;
+    }
+    pos_ = from + n - 1;
+    return static_cast<int>(n);
+  }
+
  private:
   std::shared_ptr<const std::vector<MemoryStorage::Sample>> samples_;
   size_t begin_ = 0, end_ = 0, pos_ = 0;

@@ -99,6 +99,30 @@ TEST(MemoryStorageTest, SeekAndStaleMarker) {
   EXPECT_FALSE(it->Seek(20000));
 }
 
+TEST(MemoryStorageTest, NextBatchContinuesFromTheCurrentSample) {
+  MemoryStorage db;
+  Labels a = Labels::FromPairs({{"__name__", "m"}});
+  auto app = db.NewAppender();
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(app->Append(0, a, i * 1000, i).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  auto q = db.NewQuerier(2000, 15000);
+  auto set = (*q)->Select(false, nullptr, {Matcher::Equal("__name__", "m")});
+  ASSERT_TRUE(set->Next());
+  auto it = set->NewIterator();
+  int64_t ts[8];
+  double vs[8];
+  ASSERT_EQ(it->NextBatch(ts, vs, 3), 3);  // from the first sample in range
+  EXPECT_EQ(ts[0], 2000);
+  EXPECT_EQ(vs[2], 4);
+  EXPECT_EQ(it->timestamp(), 4000);  // stands on the last one read
+  ASSERT_TRUE(it->Seek(9000));
+  ASSERT_EQ(it->NextBatch(ts, vs, 8), 6);  // 10000..15000, the range's end
+  EXPECT_EQ(ts[0], 10000);
+  EXPECT_EQ(ts[5], 15000);
+  EXPECT_EQ(it->NextBatch(ts, vs, 8), 0);
+  EXPECT_FALSE(it->Next());
+}
+
 TEST(MemoryStorageTest, IteratorsSurviveLaterAppends) {
   MemoryStorage db;
   Labels a = Labels::FromPairs({{"__name__", "m"}});

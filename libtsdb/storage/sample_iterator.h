@@ -33,6 +33,13 @@ class SampleIterator {
   virtual double value() const = 0;
 
   virtual absl::Status status() const = 0;
+
+  // Reads up to `max` (> 0) of the samples that Next() would return, in
+  // order, into ts[0..) and vs[0..). Returns how many; 0 means what a false
+  // Next() means. After a non-zero return the iterator stands on the last
+  // sample read. The default calls Next(); storages that decode in batches
+  // override it, and readers use it through SampleReader.
+  virtual int NextBatch(int64_t* ts, double* vs, int max);
 };
 
 // An iterator over no samples.
@@ -43,6 +50,7 @@ class EmptySampleIterator final : public SampleIterator {
   int64_t timestamp() const override { return 0; }
   double value() const override { return 0; }
   absl::Status status() const override { return absl::OkStatus(); }
+  int NextBatch(int64_t*, double*, int) override { return 0; }
 };
 
 }  // namespace vigil::storage

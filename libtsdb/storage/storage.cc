@@ -1,4 +1,5 @@
 #include "libtsdb/storage/appender.h"
+#include "libtsdb/storage/sample_iterator.h"
 #include "libtsdb/storage/series_set.h"
 
 namespace vigil::storage {
@@ -23,6 +24,16 @@ class EmptySet final : public SeriesSet {
 
 std::unique_ptr<SeriesSet> EmptySeriesSet(absl::Status status) {
   return std::make_unique<EmptySet>(std::move(status));
+}
+
+int SampleIterator::NextBatch(int64_t* ts, double* vs, int max) {
+  int n = 0;
+  while (n < max && Next()) {
+    ts[n] = timestamp();
+    vs[n] = value();
+    ++n;
+  }
+  return n;
 }
 
 AppendError ClassifyAppendError(const absl::Status& status) {
