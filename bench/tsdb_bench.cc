@@ -98,6 +98,56 @@ void BM_XorChunk_Encode(benchmark::State& state) {
 }
 BENCHMARK(BM_XorChunk_Encode);
 
+// XorChunk::Encode, the whole-chunk encoding blocks are written with, on
+// chunks of range(0) samples of the three kinds of data.
+void BM_XorChunk_EncodeWhole(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  std::vector<std::vector<int64_t>> ts(3);
+  std::vector<std::vector<double>> vs(3);
+  int k = 0;
+  for (int kind : {0, 4, 7}) {
+    Gen g(1, kind);
+    for (int i = 0; i < n; ++i) {
+      ts[k].push_back(g.NextT());
+      vs[k].push_back(g.Next());
+    }
+    ++k;
+  }
+  for (auto _ : state) {
+    for (int i = 0; i < 3; ++i) {
+      auto c = chunkenc::XorChunk::Encode(ts[i].data(), vs[i].data(), n);
+      benchmark::DoNotOptimize(c->bytes().data());
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * 3 * n);
+}
+BENCHMARK(BM_XorChunk_EncodeWhole)->Arg(120)->Arg(480);
+
+// The cost of longer chunks for queries: reaching the last sample of a
+// chunk of range(0) samples (a Seek into a compacted block's chunk decodes
+// everything before the point), averaged over the three kinds of data.
+void BM_XorChunk_SeekToEnd(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  std::vector<std::string> chunks;
+  std::vector<int64_t> last;
+  for (int kind : {0, 4, 7}) {
+    Gen g(1, kind);
+    chunkenc::XorChunk c;
+    for (int i = 0; i < n; ++i) c.Append(g.NextT(), g.Next());
+    chunks.push_back(c.bytes());
+    last.push_back(c.last_t());
+  }
+  for (auto _ : state) {
+    for (size_t k = 0; k < chunks.size(); ++k) {
+      chunkenc::XorIterator it(chunks[k]);
+      benchmark::DoNotOptimize(it.Seek(last[k]));
+      benchmark::DoNotOptimize(it.v());
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * chunks.size());
+}
+BENCHMARK(BM_XorChunk_SeekToEnd)->Arg(120)->Arg(240)->Arg(480)->Arg(960);
+
 // Decoding one 120-sample chunk of each kind of data: 0 counter, 4 gauge,
 // 7 random walk (see Gen).
 std::string ChunkOfKind(int kind) {
@@ -340,11 +390,12 @@ void ReportBlockBytes(benchmark::State& state, DB* db) {
 
 
 // Bytes per sample on disk for the node-exporter replay
-// (bench/node_exporter_replay.h) over `range(0)` hours of 4 hosts: 2h is
-// one freshly cut block; longer runs are compacted as Prometheus would
-// (2h -> 6h -> 18h blocks).
-void BM_Block_BytesPerSample(benchmark::State& state) {
-  const int hours = static_cast<int>(state.range(0));
+// (bench/node_exporter_replay.h) over `hours` of 4 hosts: 2h is one
+// freshly cut block; longer runs are compacted as Prometheus would (2h ->
+// 6h -> 18h blocks), into chunks of `samples_per_chunk` (-1: the default
+// Options).
+void ReplayBlockBytes(benchmark::State& state, int hours,
+                      int samples_per_chunk) {
   for (auto _ : state) {
     auto replay = bench::NodeExporterReplay::Load(
         "bench/testdata/node_exporter_15s.tsv", 4);
@@ -355,6 +406,7 @@ void BM_Block_BytesPerSample(benchmark::State& state) {
     std::string dir = BenchDir("tsdb_bench_block");
     Options o;
     o.background_compaction = false;
+    if (samples_per_chunk >= 0) o.compacted_samples_per_chunk = samples_per_chunk;
     auto db = *DB::Open(dir, o);
     std::vector<storage::SeriesRef> refs(replay->series().size(), 0);
     for (int s = 0; s < hours * 240; ++s) {
@@ -376,6 +428,9 @@ void BM_Block_BytesPerSample(benchmark::State& state) {
     (void)fileutil::RemoveAll(dir);
   }
 }
+void BM_Block_BytesPerSample(benchmark::State& state) {
+  ReplayBlockBytes(state, static_cast<int>(state.range(0)), -1);
+}
 BENCHMARK(BM_Block_BytesPerSample)
     ->Arg(2)
     ->Arg(24)
@@ -383,14 +438,17 @@ BENCHMARK(BM_Block_BytesPerSample)
     ->Unit(benchmark::kMillisecond);
 
 // The worst case: the synthetic mix above where every series changes on
-// every scrape (Gen: counters, gauges, random walks), one 2h block.
-void BM_Block_BytesPerSample_AllChanging(benchmark::State& state) {
+// every scrape (Gen: counters, gauges, random walks), 1000 series over
+// `hours`: 2h is one block, 24h is compacted (as the replay above).
+void AllChangingBlockBytes(benchmark::State& state, int hours,
+                           int samples_per_chunk) {
   for (auto _ : state) {
     std::string dir = BenchDir("tsdb_bench_block");
     Options o;
     o.background_compaction = false;
+    if (samples_per_chunk >= 0) o.compacted_samples_per_chunk = samples_per_chunk;
     auto db = *DB::Open(dir, o);
-    const int n = 1000, scrapes = 480;  // 2h at 15s
+    const int n = 1000, scrapes = hours * 240;  // at 15s
     std::vector<Gen> gens;
     for (int i = 0; i < n; ++i) gens.emplace_back(i, i);
     std::vector<storage::SeriesRef> refs(n, 0);
@@ -404,13 +462,36 @@ void BM_Block_BytesPerSample_AllChanging(benchmark::State& state) {
       (void)app->Commit();
     }
     (void)db->FlushHead();
+    for (int i = 0; i < 5; ++i) (void)db->Compact();
     ReportBlockBytes(state, db.get());
     (void)db->Close();
     db.reset();
     (void)fileutil::RemoveAll(dir);
   }
 }
+
+void BM_Block_BytesPerSample_AllChanging(benchmark::State& state) {
+  AllChangingBlockBytes(state, static_cast<int>(state.range(0)), -1);
+}
 BENCHMARK(BM_Block_BytesPerSample_AllChanging)
+    ->Arg(2)
+    ->Arg(24)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+// 24h compacted into chunks of range(1) samples (0: copied, 120 each), for
+// Options::compacted_samples_per_chunk: range(0) 0 is the replay, 1 the
+// synthetic mix.
+void BM_Block_BytesPerSample_CompactedChunkSize(benchmark::State& state) {
+  int n = static_cast<int>(state.range(1));
+  if (state.range(0) == 0) {
+    ReplayBlockBytes(state, 24, n);
+  } else {
+    AllChangingBlockBytes(state, 24, n);
+  }
+}
+BENCHMARK(BM_Block_BytesPerSample_CompactedChunkSize)
+    ->ArgsProduct({{0, 1}, {0, 240, 480, 960}})
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 

@@ -1,5 +1,6 @@
 #include "libtsdb/block.h"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <set>
@@ -217,16 +218,26 @@ absl::StatusOr<int> Block::Delete(int64_t mint, int64_t maxt,
 
 namespace {
 
-// Whether the entry's chunks can be copied verbatim into [mint, maxt).
-bool CopyVerbatim(const internal::SeriesEntry& e, int64_t mint, int64_t maxt) {
+// Whether the entry's chunks can be copied verbatim into [mint, maxt):
+// all inside the range, in order, untouched by tombstones and, when
+// `min_samples` > 0, each but the last holding at least that many samples.
+bool CopyVerbatim(const internal::SeriesEntry& e, int64_t mint, int64_t maxt,
+                  int min_samples) {
   int64_t prev = INT64_MIN;
   bool first = true;
+  bool short_before = false;  // an earlier chunk held < min_samples
   for (const auto& c : e.chunks) {
     if (c.maxt < mint || c.mint >= maxt) continue;
     if (c.mint < mint || c.maxt >= maxt) return false;
     if (!first && c.mint <= prev) return false;
     for (const Interval& iv : e.deleted) {
       if (iv.mint <= c.maxt && c.mint <= iv.maxt) return false;
+    }
+    if (short_before) return false;
+    if (min_samples > 0) {
+      const uint8_t* p = reinterpret_cast<const uint8_t*>(c.bytes.data());
+      int n = c.bytes.size() >= 2 ? ((p[0] << 8) | p[1]) : 0;
+      short_before = n < min_samples;
     }
     prev = c.maxt;
     first = false;
@@ -240,7 +251,16 @@ absl::StatusOr<BlockMeta> WriteBlock(
     const std::string& parent, const std::vector<internal::SeriesEntry>& entries,
     int64_t mint, int64_t maxt, int level,
     const std::vector<std::string>& sources,
-    const std::vector<BlockMeta::Parent>& parents) {
+    const std::vector<BlockMeta::Parent>& parents, const ChunkLayout& layout) {
+  // Chunks of the head's size keep their boundaries; longer ones are cut
+  // anew.
+  const bool rechunk =
+      layout.samples_per_chunk > chunkenc::kTargetSamplesPerChunk;
+  const int chunk_samples =
+      rechunk ? std::min(layout.samples_per_chunk, chunkenc::kMaxSamplesPerChunk)
+              : chunkenc::kTargetSamplesPerChunk;
+  std::vector<int64_t> ts;
+  std::vector<double> vs;
   BlockMeta meta;
   meta.ulid = NewULID(
       std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -274,30 +294,48 @@ absl::StatusOr<BlockMeta> WriteBlock(
       ++meta.num_chunks;
       return absl::OkStatus();
     };
-    if (CopyVerbatim(e, mint, maxt)) {
+    // Encodes ts/vs as one chunk.
+    auto flush = [&]() -> absl::Status {
+      if (ts.empty()) return absl::OkStatus();
+      auto c = chunkenc::XorChunk::Encode(ts.data(), vs.data(),
+                                          static_cast<int>(ts.size()));
+      if (!c.ok()) return c.status();
+      absl::Status st = add(c->bytes(), ts.front(), ts.back());
+      ts.clear();
+      vs.clear();
+      return st;
+    };
+    if (CopyVerbatim(e, mint, maxt, rechunk ? chunk_samples : 0)) {
       for (const auto& c : e.chunks) {
         if (c.maxt < mint || c.mint >= maxt) continue;
-        s = add(c.bytes, c.mint, c.maxt);
+        if (!layout.reencode) {
+          s = add(c.bytes, c.mint, c.maxt);
+          if (!s.ok()) return s;
+          continue;
+        }
+        // Same samples, the smallest encoding.
+        chunkenc::XorIterator it(c.bytes);
+        while (it.Next()) {
+          ts.push_back(it.t());
+          vs.push_back(it.v());
+        }
+        if (!it.status().ok()) return it.status();
+        s = flush();
         if (!s.ok()) return s;
       }
     } else {
       auto it = internal::NewChunksIterator(e.chunks, e.deleted, mint, maxt - 1);
-      chunkenc::XorChunk c;
-      int64_t cmint = 0;
       while (it->Next()) {
-        if (c.num_samples() == 0) cmint = it->timestamp();
-        c.Append(it->timestamp(), it->value());
-        if (c.num_samples() >= chunkenc::kTargetSamplesPerChunk) {
-          s = add(c.bytes(), cmint, c.last_t());
+        ts.push_back(it->timestamp());
+        vs.push_back(it->value());
+        if (static_cast<int>(ts.size()) >= chunk_samples) {
+          s = flush();
           if (!s.ok()) return s;
-          c = chunkenc::XorChunk();
         }
       }
       if (!it->status().ok()) return it->status();
-      if (c.num_samples() > 0) {
-        s = add(c.bytes(), cmint, c.last_t());
-        if (!s.ok()) return s;
-      }
+      s = flush();
+      if (!s.ok()) return s;
     }
     if (!is.chunks.empty()) iseries.push_back(std::move(is));
   }

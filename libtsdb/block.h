@@ -98,17 +98,31 @@ class Block {
   TombstoneMap tombstones_;
 };
 
+// How WriteBlock lays out and encodes chunks.
+struct ChunkLayout {
+  // > 120: each series is cut anew into chunks of this many samples (at
+  // most 65535, the format's limit), unless its chunks already hold that
+  // many (all but the last), which are kept. <= 120: chunk boundaries are
+  // kept. See Options::compacted_samples_per_chunk.
+  int samples_per_chunk = 0;
+  // Kept chunks are re-encoded by XorChunk::Encode (the smallest
+  // encoding) instead of copied. Chunks cut anew always are.
+  bool reencode = false;
+};
+
 // Writes a block under `parent` from `entries` (sorted by labels, unique)
 // restricted to [mint, maxt). Chunks entirely inside the range and
-// untouched by tombstones are copied as they are; other series are
-// re-encoded without deleted samples. Writes into a temporary directory
-// and renames it, so a crash leaves no partial block. Returns the meta;
-// its ulid is empty when no series had samples (nothing is written).
+// untouched by tombstones are kept as they are (see `layout`); other
+// series are re-encoded without deleted samples, in chunks of 120 samples
+// or layout.samples_per_chunk. Writes into a temporary directory and
+// renames it, so a crash leaves no partial block. Returns the meta; its
+// ulid is empty when no series had samples (nothing is written).
 absl::StatusOr<BlockMeta> WriteBlock(
     const std::string& parent, const std::vector<internal::SeriesEntry>& entries,
     int64_t mint, int64_t maxt, int level,
     const std::vector<std::string>& sources,
-    const std::vector<BlockMeta::Parent>& parents);
+    const std::vector<BlockMeta::Parent>& parents,
+    const ChunkLayout& layout = ChunkLayout());
 
 }  // namespace vigil::tsdb
 

@@ -2,6 +2,7 @@
 
 #include "libtsdb/block.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -255,6 +256,140 @@ TEST_F(PromtoolTest, VigilReadsPrometheusBlocks) {
   auto db = DB::Open(out, NoBackground());
   ASSERT_TRUE(db.ok()) << db.status();
   EXPECT_EQ(ReadAll(**db), want);
+}
+
+// Samples per chunk, from the chunk's 16-bit header.
+int ChunkSamples(const internal::ChunkMeta& c) {
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(c.bytes.data());
+  return c.bytes.size() >= 2 ? (p[0] << 8) | p[1] : -1;
+}
+
+// Removes samples of series whose labels contain `part` in [mint, maxt].
+void DropRange(Samples* s, const std::string& part, int64_t mint, int64_t maxt) {
+  for (auto& [k, v] : *s) {
+    if (k.find(part) == std::string::npos) continue;
+    v.erase(std::remove_if(v.begin(), v.end(),
+                           [&](const auto& x) {
+                             return x.first >= mint && x.first <= maxt;
+                           }),
+            v.end());
+  }
+}
+
+// Compacts 20h of 7 series cut into 2h blocks, with samples deleted by a
+// tombstone, into chunks of `per_chunk` samples. Returns the expected
+// samples; checks what the compacted blocks hold.
+Samples CompactAndCheck(const std::string& dir, int per_chunk, bool reencode) {
+  Options o = NoBackground();
+  o.compacted_samples_per_chunk = per_chunk;
+  o.reencode_chunks = reencode;
+  const int64_t start = 1700006400000;  // 2h-aligned
+  auto db = *DB::Open(dir, o);
+  Samples want = FillDB(db.get(), 7, start, 20 * 240);
+  EXPECT_TRUE(db->FlushHead().ok());
+  // Tombstones inside one 2h block and across two.
+  const int64_t h = 3600 * 1000;
+  EXPECT_TRUE(db->Delete(start + 3 * h, start + 3 * h + 10 * 60 * 1000,
+                         {Matcher::Equal("instance", "host-2")})
+                  .ok());
+  EXPECT_TRUE(db->Delete(start + 5 * h, start + 7 * h,
+                         {Matcher::Equal("instance", "host-5")})
+                  .ok());
+  DropRange(&want, "\"host-2\"", start + 3 * h, start + 3 * h + 10 * 60 * 1000);
+  DropRange(&want, "\"host-5\"", start + 5 * h, start + 7 * h);
+  EXPECT_TRUE(db->Compact().ok());
+  EXPECT_EQ(ReadAll(*db), want);
+  int compacted = 0;
+  const int limit = per_chunk > 120 ? per_chunk : 120;
+  for (const BlockMeta& m : db->Blocks()) {
+    if (m.level < 2) continue;
+    ++compacted;
+    auto b = Block::Open(JoinPath(dir, m.ulid));
+    EXPECT_TRUE(b.ok()) << b.status();
+    if (!b.ok()) continue;
+    auto entries = (*b)->Select(m.min_time, m.max_time - 1, nullptr);
+    EXPECT_TRUE(entries.ok()) << entries.status();
+    if (!entries.ok()) continue;
+    uint64_t samples = 0;
+    for (const internal::SeriesEntry& e : *entries) {
+      for (size_t i = 0; i < e.chunks.size(); ++i) {
+        const internal::ChunkMeta& c = e.chunks[i];
+        int n = ChunkSamples(c);
+        samples += n;
+        EXPECT_LE(n, limit) << e.labels.ToString();
+        // All but the last are full, tombstoned series too (chunks are
+        // cut by count).
+        if (i + 1 < e.chunks.size() && per_chunk > 120) {
+          EXPECT_EQ(n, per_chunk) << e.labels.ToString() << " chunk " << i;
+        }
+        // The index's mint/maxt are the chunk's first and last samples.
+        auto it = internal::NewChunksIterator({c}, {}, INT64_MIN, INT64_MAX);
+        int64_t first = INT64_MIN, last = INT64_MIN;
+        int got = 0;
+        while (it->Next()) {
+          if (got++ == 0) first = it->timestamp();
+          last = it->timestamp();
+        }
+        EXPECT_EQ(got, n);
+        EXPECT_EQ(first, c.mint);
+        EXPECT_EQ(last, c.maxt);
+        EXPECT_GE(c.mint, m.min_time);
+        EXPECT_LT(c.maxt, m.max_time);
+      }
+    }
+    EXPECT_EQ(samples, m.num_samples);
+  }
+  EXPECT_GE(compacted, 2);
+  EXPECT_TRUE(db->Close().ok());
+  return want;
+}
+
+TEST(BlockTest, CompactionCutsLongerChunksKeepingEverySample) {
+  for (int per_chunk : {0, 240, 480}) {
+    SCOPED_TRACE(per_chunk);
+    std::string dir = TestDir("compact_chunks_" + std::to_string(per_chunk));
+    Samples want = CompactAndCheck(dir, per_chunk, true);
+    // Reopened from disk: the same samples.
+    auto db = *DB::Open(dir, NoBackground());
+    EXPECT_EQ(ReadAll(*db), want);
+  }
+}
+
+TEST(BlockTest, ReencodedBlocksAreSmallerWithTheSameSamples) {
+  std::string dir_copy = TestDir("reencode_off"), dir_re = TestDir("reencode_on");
+  int64_t size[2] = {0, 0};
+  Samples got[2];
+  for (int re = 0; re < 2; ++re) {
+    Options o = NoBackground();
+    o.reencode_chunks = re == 1;
+    const std::string& dir = re ? dir_re : dir_copy;
+    auto db = *DB::Open(dir, o);
+    FillDB(db.get(), 20, 1700006400000, 480);  // one 2h block
+    ASSERT_TRUE(db->FlushHead().ok());
+    ASSERT_EQ(db->Blocks().size(), 1u);
+    const BlockMeta m = db->Blocks()[0];
+    size[re] = fileutil::DirSize(JoinPath(JoinPath(dir, m.ulid), "chunks"));
+    auto b = *Block::Open(JoinPath(dir, m.ulid));
+    auto entries = *b->Select(m.min_time, m.max_time - 1, nullptr);
+    for (const auto& e : entries) {
+      // Head-cut blocks keep the head's 120-sample chunks.
+      for (const auto& c : e.chunks) EXPECT_EQ(ChunkSamples(c), 120);
+    }
+    got[re] = ReadAll(*db);
+  }
+  EXPECT_EQ(got[0], got[1]);
+  EXPECT_LT(size[1], size[0]);
+}
+
+TEST_F(PromtoolTest, PromtoolReadsCompactedLongChunks) {
+  std::string dir = TestDir("promtool_long_chunks");
+  Samples want = CompactAndCheck(dir, 480, true);
+  int code;
+  std::string analyze = RunCommand(std::string(kPromtool) + " tsdb analyze " + dir, &code);
+  EXPECT_EQ(code, 0) << analyze;
+  std::string dump = RunCommand(std::string(kPromtool) + " tsdb dump " + dir, &code);
+  ASSERT_EQ(code, 0) << dump.substr(0, 2000);
+  EXPECT_EQ(ParseDump(dump), want);
 }
 
 }  // namespace

@@ -56,7 +56,8 @@ std::vector<size_t> PlanCompaction(const std::vector<BlockMeta>& metas,
 
 absl::StatusOr<BlockMeta> CompactBlocks(
     const std::string& parent,
-    const std::vector<std::shared_ptr<Block>>& blocks) {
+    const std::vector<std::shared_ptr<Block>>& blocks,
+    const ChunkLayout& layout) {
   std::vector<std::vector<internal::SeriesEntry>> srcs;
   int64_t mint = INT64_MAX, maxt = INT64_MIN;
   int level = 0;
@@ -77,7 +78,7 @@ absl::StatusOr<BlockMeta> CompactBlocks(
       internal::MergeEntries(std::move(srcs));
   return WriteBlock(parent, merged, mint, maxt, level + 1,
                     std::vector<std::string>(sources.begin(), sources.end()),
-                    parents);
+                    parents, layout);
 }
 
 absl::StatusOr<BlockMeta> RewriteBlock(const std::string& parent,

@@ -31,9 +31,11 @@ std::vector<size_t> PlanCompaction(const std::vector<BlockMeta>& metas,
 
 // Merges `blocks` (sorted by min_time) into one new block under `parent`,
 // tombstones applied. Level is one more than the highest input.
+// `layout` says how chunks are cut and encoded (see WriteBlock).
 absl::StatusOr<BlockMeta> CompactBlocks(
     const std::string& parent,
-    const std::vector<std::shared_ptr<Block>>& blocks);
+    const std::vector<std::shared_ptr<Block>>& blocks,
+    const ChunkLayout& layout = ChunkLayout());
 
 // Rewrites one block without its deleted samples (CleanTombstones).
 absl::StatusOr<BlockMeta> RewriteBlock(const std::string& parent,

@@ -411,7 +411,8 @@ absl::Status DB::Snapshot(const std::string& dir, bool with_head) {
 
 absl::Status DB::CompactHeadLocked(int64_t mint, int64_t maxt) {
   auto meta = WriteBlock(dir_, head_->SelectEntries(mint, maxt - 1, nullptr),
-                         mint, maxt, 1, {}, {});
+                         mint, maxt, 1, {}, {},
+                         ChunkLayout{0, opts_.reencode_chunks});
   if (!meta.ok()) return meta.status();
   if (!meta->ulid.empty()) {
     auto b = Block::Open(JoinPath(dir_, meta->ulid));
@@ -448,7 +449,9 @@ absl::Status DB::CompactBlocksLocked() {
     if (plan.empty()) return absl::OkStatus();
     std::vector<std::shared_ptr<Block>> group;
     for (size_t i : plan) group.push_back(blocks[i]);
-    auto meta = CompactBlocks(dir_, group);
+    auto meta = CompactBlocks(
+        dir_, group,
+        ChunkLayout{opts_.compacted_samples_per_chunk, opts_.reencode_chunks});
     if (!meta.ok()) return meta.status();
     if (!meta->ulid.empty()) {
       auto nb = Block::Open(JoinPath(dir_, meta->ulid));

@@ -22,6 +22,9 @@ enum class Encoding : uint8_t {
 // --storage.tsdb.samples-per-chunk default).
 inline constexpr int kTargetSamplesPerChunk = 120;
 
+// The most samples an XOR chunk holds (its 16-bit sample count).
+inline constexpr int kMaxSamplesPerChunk = 65535;
+
 }  // namespace vigil::tsdb::chunkenc
 
 #endif  // VIGIL_LIBTSDB_CHUNKENC_CHUNK_H_

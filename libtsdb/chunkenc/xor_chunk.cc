@@ -1,6 +1,7 @@
 #include "libtsdb/chunkenc/xor_chunk.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "libtsdb/encoding/encoding.h"
@@ -62,9 +63,13 @@ absl::Status XorChunk::FromBytes(absl::string_view bytes, XorChunk* out) {
 }
 
 bool XorChunk::Append(int64_t t, double v) {
+  return AppendBits(t, DoubleBits(v), kChooseWindow, 0);
+}
+
+bool XorChunk::AppendBits(int64_t t, uint64_t vbits, int window_lead,
+                          int window_trail) {
   int n = num_samples();
   if (n >= 0xffff) return false;
-  uint64_t vbits = DoubleBits(v);
   BitWriter w(&b_, free_bits_);
   if (n == 0) {
     std::string tmp;
@@ -78,7 +83,7 @@ bool XorChunk::Append(int64_t t, double v) {
     PutUvarint(&tmp, t_delta);
     for (char c : tmp) w.WriteByte(static_cast<uint8_t>(c));
     free_bits_ = w.free_bits();
-    WriteValue(vbits);
+    WriteValue(vbits, window_lead, window_trail);
     t_delta_ = t_delta;
   } else {
     uint64_t t_delta = static_cast<uint64_t>(t) - static_cast<uint64_t>(t_);
@@ -99,7 +104,7 @@ bool XorChunk::Append(int64_t t, double v) {
       w.WriteBits(static_cast<uint64_t>(dod), 64);
     }
     free_bits_ = w.free_bits();
-    WriteValue(vbits);
+    WriteValue(vbits, window_lead, window_trail);
     t_delta_ = t_delta;
   }
   t_ = t;
@@ -110,7 +115,7 @@ bool XorChunk::Append(int64_t t, double v) {
   return true;
 }
 
-void XorChunk::WriteValue(uint64_t vbits) {
+void XorChunk::WriteValue(uint64_t vbits, int window_lead, int window_trail) {
   BitWriter w(&b_, free_bits_);
   uint64_t delta = vbits ^ vbits_;
   if (delta == 0) {
@@ -122,7 +127,25 @@ void XorChunk::WriteValue(uint64_t vbits) {
   uint8_t lead = static_cast<uint8_t>(Clz64(delta));
   uint8_t trail = static_cast<uint8_t>(Ctz64(delta));
   if (lead >= 32) lead = 31;  // 5 bits hold the count
-  if (leading_ != 0xff && lead >= leading_ && trail >= trailing_) {
+  bool fits = leading_ != 0xff && lead >= leading_ && trail >= trailing_;
+  bool reuse;
+  if (window_lead == kChooseWindow) {
+    // When the XOR fits the current window, reuse it (2 + width bits)
+    // unless a new, tight window costs less (2 + 5 + 6 + significant
+    // bits). Prometheus always reuses; both are valid in the format.
+    int width = 64 - leading_ - trailing_;
+    reuse = fits && width <= 11 + (64 - lead - trail);
+  } else if (window_lead == kReuseWindow && fits) {
+    reuse = true;
+  } else {
+    reuse = false;
+    // A planned window must hold the XOR; otherwise the tight one.
+    if (window_lead >= 0 && window_lead <= lead && window_trail <= trail) {
+      lead = static_cast<uint8_t>(window_lead);
+      trail = static_cast<uint8_t>(window_trail);
+    }
+  }
+  if (reuse) {
     w.WriteBit(false);
     w.WriteBits(delta >> trailing_, 64 - leading_ - trailing_);
     free_bits_ = w.free_bits();
@@ -136,6 +159,85 @@ void XorChunk::WriteValue(uint64_t vbits) {
   w.WriteBits(static_cast<uint64_t>(sig), 6);  // 64 is written as 0
   w.WriteBits(delta >> trail, sig);
   free_bits_ = w.free_bits();
+}
+
+// The smallest encoding of the values' XORs over the format's choices.
+// Each nonzero XOR either reuses the window in effect (2 + width bits) or
+// opens a new one (2 + 5 + 6 + width bits); zero XORs take 1 bit whatever
+// the window. So an encoding is a split of the nonzero XORs into runs,
+// each opening a window at its first XOR that every XOR of the run fits:
+// best the union of their tight windows, for 11 + k * (2 + width) bits
+// for k XORs. Dynamic programming over where runs start finds the
+// cheapest split. To bound the time, a run starts at most kMaxRun XORs
+// back, or where the best run of the XORs before started (so a long run
+// in one window stays one run).
+absl::StatusOr<XorChunk> XorChunk::Encode(const int64_t* ts, const double* vs,
+                                          int n) {
+  if (n < 0 || n > 0xffff) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "an XOR chunk holds 0..65535 samples, not ", n));
+  }
+  constexpr int kMaxRun = 64;
+  // Nonzero XORs from the second sample on: their sample index and tight
+  // window.
+  struct Xor {
+    int i;
+    uint8_t lead, trail;
+  };
+  std::vector<Xor> xs;
+  xs.reserve(n);
+  for (int i = 1; i < n; ++i) {
+    uint64_t d = DoubleBits(vs[i]) ^ DoubleBits(vs[i - 1]);
+    if (d == 0) continue;
+    int lead = std::min(Clz64(d), 31);
+    xs.push_back(Xor{i, static_cast<uint8_t>(lead),
+                     static_cast<uint8_t>(Ctz64(d))});
+  }
+  const int m = static_cast<int>(xs.size());
+  // cost[k]: bits for the first k XORs; start[k]: where their last run
+  // starts; run_lead/run_trail[k]: its window.
+  std::vector<uint32_t> cost(m + 1, 0);
+  std::vector<int> start(m + 1, 0);
+  std::vector<uint8_t> run_lead(m + 1, 64), run_trail(m + 1, 64);
+  for (int k = 1; k <= m; ++k) {
+    const Xor& x = xs[k - 1];
+    // The previous best run, extended by this XOR.
+    int lead = std::min<int>(run_lead[k - 1], x.lead);
+    int trail = std::min<int>(run_trail[k - 1], x.trail);
+    int best_j = k == 1 ? 0 : start[k - 1];
+    uint32_t best = cost[best_j] + 11 +
+                    static_cast<uint32_t>(k - best_j) * (66 - lead - trail);
+    int best_lead = lead, best_trail = trail;
+    lead = 64;
+    trail = 64;
+    for (int j = k - 1; j >= 0 && j >= k - kMaxRun; --j) {
+      lead = std::min<int>(lead, xs[j].lead);
+      trail = std::min<int>(trail, xs[j].trail);
+      uint32_t c = cost[j] + 11 +
+                   static_cast<uint32_t>(k - j) * (66 - lead - trail);
+      if (c < best) {
+        best = c;
+        best_j = j;
+        best_lead = lead;
+        best_trail = trail;
+      }
+    }
+    cost[k] = best;
+    start[k] = best_j;
+    run_lead[k] = static_cast<uint8_t>(best_lead);
+    run_trail[k] = static_cast<uint8_t>(best_trail);
+  }
+  // Windows per sample: kReuseWindow unless a run starts there.
+  std::vector<std::pair<int8_t, int8_t>> window(n, {kReuseWindow, 0});
+  for (int k = m; k > 0; k = start[k]) {
+    window[xs[start[k]].i] = {static_cast<int8_t>(run_lead[k]),
+                              static_cast<int8_t>(run_trail[k])};
+  }
+  XorChunk c;
+  for (int i = 0; i < n; ++i) {
+    c.AppendBits(ts[i], DoubleBits(vs[i]), window[i].first, window[i].second);
+  }
+  return c;
 }
 
 void XorIterator::Reset(absl::string_view bytes) {

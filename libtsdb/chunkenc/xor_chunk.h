@@ -22,6 +22,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "libtsdb/chunkenc/bit_stream.h"
 
@@ -35,9 +36,28 @@ class XorChunk {
   // DataLoss when `bytes` does not decode to its sample count.
   static absl::Status FromBytes(absl::string_view bytes, XorChunk* out);
 
+  // Encodes `n` samples (0..65535) as one chunk, as small as the format
+  // allows: every value's XOR window is chosen knowing all the values (a
+  // dynamic program over where to open new windows, O(n * 64)), where
+  // Append must choose sample by sample. Never larger than Append's or
+  // Prometheus's encoding on the tests' data. For chunks written whole
+  // (block compaction); slower than Append. InvalidArgument for n out of
+  // range.
+  static absl::StatusOr<XorChunk> Encode(const int64_t* ts, const double* vs,
+                                         int n);
+
   // Appends a sample. Timestamps should not decrease (the encoding allows
   // it, Prometheus's head never does it). Returns false when the chunk is
   // full (65535 samples).
+  //
+  // A value whose XOR with the previous one fits the current
+  // leading/trailing-zeros window reuses it (2 + width bits) unless a new
+  // tight window (2 + 5 + 6 + significant bits) is cheaper; Prometheus
+  // always reuses. Any Prometheus decoder reads both. The choice is the
+  // cheaper one for this sample; a narrower window can cost more later, so
+  // a chunk may come out a few bytes larger than Prometheus's (on the
+  // benchmark's data mix ~6% of chunks are, by a few bytes, while the
+  // total is 2-3% smaller).
   bool Append(int64_t t, double v);
 
   int num_samples() const;
@@ -50,7 +70,14 @@ class XorChunk {
   double last_v() const;
 
  private:
-  void WriteValue(uint64_t vbits);
+  // Window arguments of AppendBits/WriteValue: choose (Append), reuse
+  // when the XOR fits (else tight), or a lead >= 0 opening that window.
+  static constexpr int kChooseWindow = -1;
+  static constexpr int kReuseWindow = -2;
+
+  bool AppendBits(int64_t t, uint64_t vbits, int window_lead,
+                  int window_trail);
+  void WriteValue(uint64_t vbits, int window_lead, int window_trail);
 
   std::string b_;
   int free_bits_ = 0;
