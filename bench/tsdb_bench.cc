@@ -355,6 +355,44 @@ void BM_DB_SelectRead10kSeries2h_SampleReader(benchmark::State& state) {
 }
 BENCHMARK(BM_DB_SelectRead10kSeries2h_SampleReader)->Unit(benchmark::kMillisecond);
 
+// Restart time: DB::Open replaying a WAL of 10k series x 2h (4.8M
+// samples, no checkpoint), as after a crash or a restart mid-block.
+void BM_DB_OpenReplayWal10kSeries2h(benchmark::State& state) {
+  static const std::string* dir = [] {
+    auto* d = new std::string(BenchDir("tsdb_bench_replay"));
+    Options o;
+    o.background_compaction = false;
+    auto db = *DB::Open(*d, o);
+    std::vector<Gen> gens;
+    for (int i = 0; i < 10000; ++i) gens.emplace_back(i, i);
+    std::vector<storage::SeriesRef> refs(10000, 0);
+    for (int s = 0; s < 480; ++s) {
+      auto app = db->NewAppender();
+      for (int i = 0; i < 10000; ++i) {
+        refs[i] = *app->Append(refs[i], SeriesLabels(i),
+                               kBlockAlignedStart + s * kInterval,
+                               gens[i].Next());
+      }
+      (void)app->Commit();
+    }
+    (void)db->Close();
+    return d;
+  }();
+  Options o;
+  o.background_compaction = false;
+  o.replay_threads = static_cast<int>(state.range(0));
+  uint64_t series = 0;
+  for (auto _ : state) {
+    auto db = *DB::Open(*dir, o);
+    series = db->Stats().head.num_series;
+    (void)db->Close();
+  }
+  state.SetItemsProcessed(state.iterations() * 10000 * 480);  // samples
+  state.counters["series"] = series;
+}
+// Arg: Options::replay_threads.
+BENCHMARK(BM_DB_OpenReplayWal10kSeries2h)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
+
 void BM_Head_SelectRegexOneMetric(benchmark::State& state) {
   QueryFixture& f = Fixture();
   auto m = *model::Matcher::Create(model::MatchType::kRegexMatch, "instance",

@@ -5,16 +5,20 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "libtsdb/compactor.h"
 #include "libtsdb/fileutil/fileutil.h"
+#include "libtsdb/internal/sample_replayer.h"
 #include "libtsdb/wal/record.h"
 
 namespace vigil::tsdb {
@@ -223,7 +227,14 @@ absl::StatusOr<std::unique_ptr<DB>> DB::Open(const std::string& dir,
   if (blocks_max != INT64_MIN) db->head_->SetMinValidTime(blocks_max);
 
   Head* head = db->head_.get();
-  uint64_t unknown = 0;
+  std::atomic<uint64_t> unknown{0};
+  int threads = options.replay_threads;
+  if (threads <= 0) threads = static_cast<int>(std::thread::hardware_concurrency());
+  internal::SampleReplayer replayer(
+      threads > 1 ? threads : 0, [head, &unknown](absl::Span<const RefSample> batch) {
+        uint64_t n = head->ReplaySamples(batch);
+        if (n > 0) unknown.fetch_add(n, std::memory_order_relaxed);
+      });
   std::vector<RefSeries> series;
   std::vector<RefSample> samples;
   std::vector<RefTombstone> stones;
@@ -240,7 +251,7 @@ absl::StatusOr<std::unique_ptr<DB>> DB::Open(const std::string& dir,
         (void)wal::DecodeSamples(rec, &samples);
         for (const auto& x : samples) {
           if (x.t < min_valid) continue;  // already in a block
-          if (!head->ReplaySample(x)) ++unknown;
+          replayer.Add(head->ReplayTarget(x.ref), x);
         }
         break;
       case wal::RecordType::kTombstones:
@@ -255,13 +266,14 @@ absl::StatusOr<std::unique_ptr<DB>> DB::Open(const std::string& dir,
   wal::WalOptions wo;
   wo.segment_size = options.wal_segment_size;
   auto w = wal::Wal::Open(JoinPath(dir, "wal"), wo, replay, &db->replay_);
+  replayer.Finish();
   if (!w.ok()) return w.status();
   db->wal_ = *std::move(w);
-  db->replay_unknown_refs_ = unknown;
-  if (unknown > 0) {
+  db->replay_unknown_refs_ = unknown.load();
+  if (db->replay_unknown_refs_ > 0) {
     std::fprintf(stderr,
                  "vigil tsdb: WAL replay dropped %llu samples of unknown series\n",
-                 static_cast<unsigned long long>(unknown));
+                 static_cast<unsigned long long>(db->replay_unknown_refs_));
   }
   if (options.background_compaction) {
     db->bg_ = std::thread([raw = db.get()] { raw->BackgroundLoop(); });

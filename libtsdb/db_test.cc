@@ -120,23 +120,31 @@ TEST(DBTest, ReplaysWalOnReopen) {
     ASSERT_TRUE(db->Delete(1000000, 1100000, {Matcher::Equal("id", "3")}).ok());
     ASSERT_TRUE(db->Close().ok());
   }
-  auto db = *DB::Open(dir, TestOptions());
-  Dump got = Read(*db);
   Dump want = Read(ref);
   auto& s3 = want["{__name__=\"gauge\", id=\"3\", job=\"j0\"}"];
   s3.erase(std::remove_if(s3.begin(), s3.end(),
                           [](const Sample& s) { return s.t <= 1100000; }),
            s3.end());
-  EXPECT_EQ(got, want);
-  DBStats st = db->Stats();
-  EXPECT_EQ(st.head.num_series, 20u);
-  EXPECT_GT(st.wal_replay.records, 0u);
-  EXPECT_EQ(st.wal_replay.dropped_records, 0u);
-  // Appends continue where the log left off.
-  auto app = db->NewAppender();
-  Labels l = Labels::FromPairs({{"__name__", "gauge"}, {"id", "1"}, {"job", "j1"}});
-  EXPECT_EQ(storage::ClassifyAppendError(app->Append(0, l, 1000000, 1).status()),
-            storage::AppendError::kOutOfOrder);
+  // Samples applied by the opening thread, and sharded over threads.
+  for (int threads : {1, 4}) {
+    SCOPED_TRACE(threads);
+    Options o = TestOptions();
+    o.replay_threads = threads;
+    auto db = *DB::Open(dir, o);
+    EXPECT_EQ(Read(*db), want);
+    DBStats st = db->Stats();
+    EXPECT_EQ(st.head.num_series, 20u);
+    EXPECT_EQ(st.head.samples_appended, 20u * 200);
+    EXPECT_GT(st.wal_replay.records, 0u);
+    EXPECT_EQ(st.wal_replay.dropped_records, 0u);
+    // Appends continue where the log left off.
+    auto app = db->NewAppender();
+    Labels l = Labels::FromPairs({{"__name__", "gauge"}, {"id", "1"}, {"job", "j1"}});
+    EXPECT_EQ(storage::ClassifyAppendError(app->Append(0, l, 1000000, 1).status()),
+              storage::AppendError::kOutOfOrder);
+    ASSERT_TRUE(app->Rollback().ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
 }
 
 // Appender A creates a series, appender B appends to it and commits

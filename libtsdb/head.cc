@@ -237,40 +237,51 @@ void Head::ReplaySeries(const RefSeries& rs) {
   if (!created && s->ref != rs.ref) {
     absl::MutexLock l(&alias_mu_);
     alias_[rs.ref] = s->ref;
+    has_alias_.store(true, std::memory_order_release);
   }
 }
 
-bool Head::ReplaySample(const RefSample& rs) {
-  uint64_t ref = rs.ref;
-  Series* s = GetByRef(ref, false);
-  if (s == nullptr) {
-    absl::MutexLock l(&alias_mu_);
-    auto it = alias_.find(ref);
-    if (it == alias_.end()) return false;
-    ref = it->second;
-    s = GetByRef(ref, false);
-    if (s == nullptr) return false;
+uint64_t Head::ReplayTarget(uint64_t ref) {
+  if (!has_alias_.load(std::memory_order_acquire)) return ref;
+  absl::MutexLock l(&alias_mu_);
+  auto it = alias_.find(ref);
+  return it == alias_.end() ? ref : it->second;
+}
+
+uint64_t Head::ReplaySamples(absl::Span<const RefSample> batch) {
+  uint64_t unknown = 0, appended_n = 0;
+  int64_t mint = INT64_MAX, maxt = INT64_MIN;
+  for (const RefSample& rs : batch) {
+    Series* s = GetByRef(rs.ref, false);
+    if (s == nullptr) {
+      s = GetByRef(ReplayTarget(rs.ref), false);
+      if (s == nullptr) {
+        ++unknown;
+        continue;
+      }
+    }
+    bool appended;
+    {
+      internal::SpinGuard sl(s->mu);
+      AppendLocked(s, rs.t, rs.v, &appended);
+    }
+    if (appended) {
+      ++appended_n;
+      mint = std::min(mint, rs.t);
+      maxt = std::max(maxt, rs.t);
+    }
   }
-  bool appended;
-  {
-    internal::SpinGuard sl(s->mu);
-    AppendLocked(s, rs.t, rs.v, &appended);
+  // Shared counters once a batch: replay threads would contend on them.
+  if (appended_n > 0) {
+    UpdateTimeBounds(mint);
+    UpdateTimeBounds(maxt);
+    samples_appended_.fetch_add(appended_n, std::memory_order_relaxed);
   }
-  if (appended) {
-    UpdateTimeBounds(rs.t);
-    samples_appended_.fetch_add(1, std::memory_order_relaxed);
-  }
-  return true;
+  return unknown;
 }
 
 void Head::ReplayTombstone(const RefTombstone& t) {
-  uint64_t ref = t.ref;
-  {
-    absl::MutexLock l(&alias_mu_);
-    auto it = alias_.find(ref);
-    if (it != alias_.end()) ref = it->second;
-  }
-  tombstones_.Add(ref, t.iv);
+  tombstones_.Add(ReplayTarget(t.ref), t.iv);
 }
 
 }  // namespace vigil::tsdb

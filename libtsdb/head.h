@@ -37,6 +37,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
 #include "libtsdb/chunks/head_chunks.h"
 #include "libtsdb/index/mem_postings.h"
 #include "libtsdb/internal/series_entry.h"
@@ -143,8 +144,14 @@ class Head final : public storage::Appendable, public storage::Queryable {
   // --- WAL replay: applied without logging and without the appendable
   // window check. Unknown refs in samples are counted and dropped.
   void ReplaySeries(const RefSeries& s);
-  // Returns false when the ref is unknown.
-  bool ReplaySample(const RefSample& s);
+  // Applies samples in order; returns how many had an unknown ref. Safe
+  // to call concurrently for batches of different series.
+  uint64_t ReplaySamples(absl::Span<const RefSample> batch);
+  // The ref whose series the samples of `ref` go to: `ref` itself, or
+  // the first ref of the same labels when a replayed series record named
+  // them again under another ref. Samples of one series share it, so
+  // replay may shard by it.
+  uint64_t ReplayTarget(uint64_t ref);
   void ReplayTombstone(const RefTombstone& t);
   // Sets the appendable lower bound (after replaying a checkpoint whose
   // data before `t` lives in blocks).
@@ -185,6 +192,7 @@ class Head final : public storage::Appendable, public storage::Queryable {
   // WAL refs of duplicate series records -> the live ref (replay only).
   absl::Mutex alias_mu_;
   absl::flat_hash_map<uint64_t, uint64_t> alias_ ABSL_GUARDED_BY(alias_mu_);
+  std::atomic<bool> has_alias_{false};  // alias_ is not empty
 
   std::atomic<uint64_t> next_ref_{1};
   std::atomic<int64_t> min_time_{INT64_MAX};

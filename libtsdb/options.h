@@ -57,6 +57,10 @@ struct Options {
   // Default true, every minute.
   bool background_compaction = true;
   int64_t compaction_interval_ms = 60 * 1000;
+  // Threads applying WAL samples while Open replays (samples sharded by
+  // series, so each series keeps its WAL order). 0: one per CPU; 1: the
+  // opening thread alone.
+  int replay_threads = 0;
 };
 
 }  // namespace vigil::tsdb
