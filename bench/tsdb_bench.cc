@@ -123,6 +123,33 @@ void BM_XorChunk_EncodeWhole(benchmark::State& state) {
 }
 BENCHMARK(BM_XorChunk_EncodeWhole)->Arg(120)->Arg(480);
 
+// Decoding what blocks hold: 120-sample chunks of kind range(0) (see
+// ChunkOfKind below) encoded whole, in the query path's batches.
+void BM_XorChunk_DecodeBatchEncodedWhole(benchmark::State& state) {
+  Gen g(1, static_cast<int>(state.range(0)));
+  std::vector<int64_t> in_ts;
+  std::vector<double> in_vs;
+  for (int i = 0; i < 120; ++i) {
+    in_ts.push_back(g.NextT());
+    in_vs.push_back(g.Next());
+  }
+  std::string bytes =
+      chunkenc::XorChunk::Encode(in_ts.data(), in_vs.data(), 120)->bytes();
+  int64_t ts[32];
+  double vs[32];
+  for (auto _ : state) {
+    chunkenc::XorIterator it(bytes);
+    while (int n = it.NextBatch(ts, vs, 32)) {
+      benchmark::DoNotOptimize(ts);
+      benchmark::DoNotOptimize(vs);
+      benchmark::ClobberMemory();
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * 120);
+  state.counters["bytes"] = static_cast<double>(bytes.size());
+}
+BENCHMARK(BM_XorChunk_DecodeBatchEncodedWhole)->Arg(0)->Arg(4)->Arg(7);
+
 // The cost of longer chunks for queries: reaching the last sample of a
 // chunk of range(0) samples (a Seek into a compacted block's chunk decodes
 // everything before the point), averaged over the three kinds of data.

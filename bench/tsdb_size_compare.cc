@@ -1,9 +1,13 @@
 // tsdb_size_compare: writes `hours` of the node-exporter replay
 // (bench/node_exporter_replay.h, 4 hosts, 15 s apart, from a 2h-aligned
-// start) into a Vigil DB under <out>/vigil, cut into blocks, and writes
-// the same samples as OpenMetrics to <out>/data.om for
-// `promtool tsdb create-blocks-from openmetrics`. Prints the samples and
-// Vigil's block bytes (total, chunks).
+// start) into a Vigil DB under <out>/vigil, cut into 2h blocks from the
+// head and not compacted (promtool writes 2h blocks too, so any number of
+// hours compares like with like), and writes the same samples as
+// OpenMetrics to <out>/data.om for `promtool tsdb create-blocks-from
+// openmetrics`. Prints the samples and Vigil's block bytes (total,
+// chunks). Vigil's blocks use its default Options, so the comparison
+// includes its window choices (Options::reencode_chunks): smaller than
+// Prometheus's chunks for the same samples.
 //
 //   tsdb_size_compare <fixture.tsv> <out dir> [hours]
 
@@ -91,7 +95,6 @@ int Run(const std::string& fixture, const std::string& out, int hours) {
     std::fprintf(stderr, "flush: %s\n", std::string(st.message()).c_str());
     return 1;
   }
-  for (int i = 0; i < 5; ++i) (void)(*db)->Compact();
   int64_t total = 0, chunks = 0;
   for (const auto& b : (*db)->Blocks()) {
     std::string bdir = tsdb::fileutil::JoinPath((*db)->dir(), b.ulid);

@@ -33,10 +33,10 @@ struct Options {
   // 1.69 / 1.64 / 1.62, synthetic mix 1.38 / 1.29 / 1.24 / 1.22: each
   // chunk carries ~20 fixed bytes (header, first timestamp and value, file
   // framing) and the index one entry. Queries pay in decoding: a Seek into
-  // a chunk decodes up to all of it before the point, ~1 us per 120
+  // a chunk decodes up to all of it before the point, ~0.5 us per 120
   // samples (BM_XorChunk_SeekToEnd); only the first and last chunk of a
   // query's range are partly read. 480 (2h at 15s) takes most of the gain
-  // at 4x the worst-case seek.
+  // at 4x the worst-case seek. More in libtsdb/README.md.
   int compacted_samples_per_chunk = 480;
   // Blocks (cut from the head or compacted) get the smallest XOR encoding
   // of their samples (chunkenc::XorChunk::Encode) instead of the head's

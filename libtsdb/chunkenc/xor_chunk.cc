@@ -177,7 +177,7 @@ absl::StatusOr<XorChunk> XorChunk::Encode(const int64_t* ts, const double* vs,
     return absl::InvalidArgumentError(absl::StrCat(
         "an XOR chunk holds 0..65535 samples, not ", n));
   }
-  constexpr int kMaxRun = 64;
+  constexpr int kMaxRun = 32;
   // Nonzero XORs from the second sample on: their sample index and tight
   // window.
   struct Xor {

@@ -38,7 +38,7 @@ class XorChunk {
 
   // Encodes `n` samples (0..65535) as one chunk, as small as the format
   // allows: every value's XOR window is chosen knowing all the values (a
-  // dynamic program over where to open new windows, O(n * 64)), where
+  // dynamic program over where to open new windows, O(n * 32)), where
   // Append must choose sample by sample. Never larger than Append's or
   // Prometheus's encoding on the tests' data. For chunks written whole
   // (block compaction); slower than Append. InvalidArgument for n out of
