@@ -5,10 +5,12 @@
 
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "examples/server/api_params.h"
 #include "examples/server/api_v1.h"
@@ -391,18 +393,51 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
   ui::RegisterUiRoutes(&im.http, prefix);
 
   // The server's own metrics from its parts.
-  im.metrics->AddCallback("prometheus_tsdb_head_series", "Total number of series in the head block.",
-                          "gauge", [this] {
-                            return impl_->db ? static_cast<double>(impl_->db->Stats().head.num_series) : 0.0;
-                          });
-  im.metrics->AddCallback("prometheus_tsdb_head_samples_appended_total",
-                          "Total number of appended samples.", "counter", [this] {
-                            return impl_->db ? static_cast<double>(impl_->db->Stats().head.samples_appended) : 0.0;
-                          });
-  im.metrics->AddCallback("prometheus_tsdb_blocks_loaded", "Number of currently loaded data blocks.",
-                          "gauge", [this] {
-                            return impl_->db ? static_cast<double>(impl_->db->Stats().num_blocks) : 0.0;
-                          });
+  struct TsdbMetric {
+    const char* name;
+    const char* help;
+    const char* type;
+    double (*get)(const tsdb::DBStats&);
+  };
+  static constexpr TsdbMetric kTsdbMetrics[] = {
+      {"prometheus_tsdb_head_series", "Total number of series in the head block.", "gauge",
+       [](const tsdb::DBStats& s) { return static_cast<double>(s.head.num_series); }},
+      {"prometheus_tsdb_head_samples_appended_total", "Total number of appended samples.",
+       "counter",
+       [](const tsdb::DBStats& s) { return static_cast<double>(s.head.samples_appended); }},
+      {"prometheus_tsdb_out_of_order_samples_total",
+       "Total number of out of order samples ingestion failed attempts.", "counter",
+       [](const tsdb::DBStats& s) { return static_cast<double>(s.head.out_of_order); }},
+      {"prometheus_tsdb_out_of_bound_samples_total",
+       "Total number of out of bound samples ingestion failed attempts.", "counter",
+       [](const tsdb::DBStats& s) { return static_cast<double>(s.head.out_of_bounds); }},
+      {"prometheus_tsdb_blocks_loaded", "Number of currently loaded data blocks.", "gauge",
+       [](const tsdb::DBStats& s) { return static_cast<double>(s.num_blocks); }},
+      {"prometheus_tsdb_wal_corruptions_total", "Total number of WAL corruptions.", "counter",
+       [](const tsdb::DBStats& s) { return s.wal_replay.repaired ? 1.0 : 0.0; }},
+      {"vigil_tsdb_wal_replay_dropped_records",
+       "WAL records dropped by the repair of a corruption when the storage opened.", "gauge",
+       [](const tsdb::DBStats& s) { return static_cast<double>(s.wal_replay.dropped_records); }},
+  };
+  // DB::Stats() walks the head's series: one walk serves a whole scrape.
+  struct StatsCache {
+    absl::Mutex mu;
+    absl::Time taken = absl::InfinitePast();
+    tsdb::DBStats stats;
+  };
+  auto cache = std::make_shared<StatsCache>();
+  for (const TsdbMetric& m : kTsdbMetrics) {
+    im.metrics->AddCallback(m.name, m.help, m.type, [this, cache, get = m.get] {
+      if (!impl_->db) return 0.0;
+      absl::MutexLock l(&cache->mu);
+      absl::Time now = absl::Now();
+      if (now - cache->taken > absl::Seconds(1)) {
+        cache->stats = impl_->db->Stats();
+        cache->taken = now;
+      }
+      return get(cache->stats);
+    });
+  }
   im.metrics->AddCallback("prometheus_notifications_dropped_total",
                           "Total number of alerts dropped due to errors when sending to Alertmanager.",
                           "counter", [this] {

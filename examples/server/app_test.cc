@@ -140,6 +140,10 @@ TEST_F(AppTest, ScrapesEvaluatesServesReloadsAndQuits) {
   httplib::Result metrics = c.Get("/metrics");
   ASSERT_TRUE(metrics);
   EXPECT_NE(metrics->body.find("prometheus_tsdb_head_series "), std::string::npos);
+  EXPECT_NE(metrics->body.find("\nprometheus_tsdb_out_of_order_samples_total 0\n"),
+            std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find("\nprometheus_tsdb_wal_corruptions_total 0\n"),
+            std::string::npos) << metrics->body;
   EXPECT_NE(metrics->body.find("handler=\"/api/v1/query\""), std::string::npos);
 
   json flags = GetJson(&c, "/api/v1/status/flags");

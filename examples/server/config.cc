@@ -302,6 +302,11 @@ absl::StatusOr<Config> ParseConfig(absl::string_view text, absl::string_view pat
     if (Present(Field(root, ignored))) cfg.ignored.push_back(ignored);
   }
   if (Present(Field(storage, "exemplars"))) cfg.ignored.push_back("storage.exemplars");
+  // Out-of-order ingestion is not implemented: samples older than a
+  // series' newest are rejected, whatever the window says.
+  if (Present(Field(Field(storage, "tsdb"), "out_of_order_time_window"))) {
+    cfg.ignored.push_back("storage.tsdb.out_of_order_time_window");
+  }
   return cfg;
 }
 

@@ -144,6 +144,20 @@ TEST(ConfigTest, StrictErrorsNameFileLineAndField) {
   EXPECT_EQ(syntax.rfind("p.yml:", 0), 0u) << syntax;
 }
 
+TEST(ConfigTest, AcceptedButUnusedSectionsAreListed) {
+  absl::StatusOr<Config> c = ParseConfig(
+      "storage:\n  tsdb:\n    out_of_order_time_window: 30m\n"
+      "  exemplars:\n    max_exemplars: 10\n",
+      "p.yml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->ignored, (std::vector<std::string>{
+                            "storage.exemplars",
+                            "storage.tsdb.out_of_order_time_window"}));
+  c = ParseConfig("storage:\n  tsdb:\n    retention: {}\n", "p.yml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->ignored.empty());
+}
+
 TEST(ConfigTest, MissingFileIsNotFound) {
   absl::StatusOr<Config> c = LoadConfigFile("/nonexistent/prometheus.yml");
   EXPECT_EQ(c.status().code(), absl::StatusCode::kNotFound);
