@@ -82,12 +82,14 @@ absl::StatusOr<BlockMeta> CompactBlocks(
 }
 
 absl::StatusOr<BlockMeta> RewriteBlock(const std::string& parent,
-                                       const Block& block) {
+                                       const Block& block,
+                                       const ChunkLayout& layout) {
   const BlockMeta& m = block.meta();
   auto e = block.Select(m.min_time, m.max_time - 1, nullptr);
   if (!e.ok()) return e.status();
   return WriteBlock(parent, *e, m.min_time, m.max_time, m.level, m.sources,
-                    {BlockMeta::Parent{m.ulid, m.min_time, m.max_time}});
+                    {BlockMeta::Parent{m.ulid, m.min_time, m.max_time}},
+                    layout);
 }
 
 std::vector<size_t> PlanRetention(const std::vector<BlockMeta>& metas,

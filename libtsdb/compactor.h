@@ -37,9 +37,11 @@ absl::StatusOr<BlockMeta> CompactBlocks(
     const std::vector<std::shared_ptr<Block>>& blocks,
     const ChunkLayout& layout = ChunkLayout());
 
-// Rewrites one block without its deleted samples (CleanTombstones).
+// Rewrites one block without its deleted samples (CleanTombstones), its
+// chunks laid out by `layout` (see WriteBlock).
 absl::StatusOr<BlockMeta> RewriteBlock(const std::string& parent,
-                                       const Block& block);
+                                       const Block& block,
+                                       const ChunkLayout& layout = ChunkLayout());
 
 // Indexes of blocks to delete: those ending before (newest max_time -
 // retention_ms), then the oldest while the total size exceeds

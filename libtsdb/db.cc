@@ -383,7 +383,11 @@ absl::Status DB::CleanTombstones() {
   absl::MutexLock cl(&compact_mu_);
   for (const auto& b : BlocksSnapshot()) {
     if (!b->HasTombstones()) continue;
-    auto meta = RewriteBlock(dir_, *b);
+    // Compacted blocks keep their longer chunks; head-cut ones 120.
+    auto meta = RewriteBlock(
+        dir_, *b,
+        ChunkLayout{b->meta().level > 1 ? opts_.compacted_samples_per_chunk : 0,
+                    opts_.reencode_chunks});
     if (!meta.ok()) return meta.status();
     if (!meta->ulid.empty()) {
       auto nb = Block::Open(JoinPath(dir_, meta->ulid));

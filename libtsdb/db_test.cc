@@ -387,5 +387,69 @@ TEST(DBTest, BackgroundCompactionCutsBlocksAndCheckpoints) {
   EXPECT_EQ(d.begin()->second.size(), 300u);
 }
 
+// Samples in each chunk of the compacted (level >= 2) blocks of `db`, per
+// block and series.
+std::vector<std::vector<int>> CompactedChunkSamples(DB& db) {
+  std::vector<std::vector<int>> out;
+  for (const BlockMeta& m : db.Blocks()) {
+    if (m.level < 2) continue;
+    auto b = Block::Open(JoinPath(db.dir(), m.ulid));
+    EXPECT_TRUE(b.ok()) << b.status();
+    if (!b.ok()) continue;
+    auto entries = (*b)->Select(m.min_time, m.max_time - 1, nullptr);
+    EXPECT_TRUE(entries.ok()) << entries.status();
+    if (!entries.ok()) continue;
+    for (const internal::SeriesEntry& e : *entries) {
+      std::vector<int> n;
+      for (const internal::ChunkMeta& c : e.chunks) {
+        const uint8_t* p = reinterpret_cast<const uint8_t*>(c.bytes.data());
+        n.push_back((p[0] << 8) | p[1]);
+      }
+      out.push_back(n);
+    }
+  }
+  return out;
+}
+
+TEST(DBTest, CleanTombstonesKeepsCompactedChunkLength) {
+  std::string dir = TestDir("db_clean_long_chunks");
+  storage::MemoryStorage ref;
+  Options o = TestOptions();
+  o.compacted_samples_per_chunk = 240;
+  auto db = *DB::Open(dir, o);
+  Fill(*db, &ref, 4, 0, 20 * 240, 5);
+  ASSERT_TRUE(db->Compact().ok());
+  auto before = CompactedChunkSamples(*db);
+  ASSERT_FALSE(before.empty());
+  for (const auto& series : before) {
+    for (size_t i = 0; i + 1 < series.size(); ++i) EXPECT_EQ(series[i], 240);
+  }
+  // 30 minutes of one series inside the first compacted block.
+  ASSERT_TRUE(
+      db->Delete(kHour, kHour + 30 * 60 * 1000, {Matcher::Equal("id", "1")}).ok());
+  Dump want = Read(*db);
+  Dump all = Read(ref);
+  ASSERT_NE(want, all);
+  for (const auto& [k, v] : want) {
+    if (k.find("id=\"1\"") == std::string::npos) continue;
+    for (const Sample& s : v) {
+      EXPECT_FALSE(s.t >= kHour && s.t <= kHour + 30 * 60 * 1000) << s.t;
+    }
+    EXPECT_EQ(v.size() + 121, all[k].size());  // both ends inclusive
+  }
+  ASSERT_TRUE(db->CleanTombstones().ok());
+  EXPECT_EQ(Read(*db), want);
+  // The rewritten block still has 240-sample chunks (all but the last of
+  // each series), the series with deleted samples too.
+  auto after = CompactedChunkSamples(*db);
+  ASSERT_EQ(after.size(), before.size());
+  for (const auto& series : after) {
+    for (size_t i = 0; i + 1 < series.size(); ++i) EXPECT_EQ(series[i], 240);
+  }
+  ASSERT_TRUE(db->Close().ok());
+  auto db2 = *DB::Open(dir, o);
+  EXPECT_EQ(Read(*db2), want);
+}
+
 }  // namespace
 }  // namespace vigil::tsdb
