@@ -145,7 +145,8 @@ class Head final : public storage::Appendable, public storage::Queryable {
   // window check. Unknown refs in samples are counted and dropped.
   void ReplaySeries(const RefSeries& s);
   // Applies samples in order; returns how many had an unknown ref. Safe
-  // to call concurrently for batches of different series.
+  // to call concurrently for batches of different series, while nothing
+  // else appends.
   uint64_t ReplaySamples(absl::Span<const RefSample> batch);
   // The ref whose series the samples of `ref` go to: `ref` itself, or
   // the first ref of the same labels when a replayed series record named

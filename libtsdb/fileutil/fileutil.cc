@@ -199,7 +199,7 @@ absl::Status LinkOrCopyTree(const std::string& from, const std::string& to) {
 }
 
 absl::StatusOr<std::shared_ptr<MappedFile>> MappedFile::Open(
-    const std::string& path) {
+    const std::string& path, bool sequential) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Errno("open", path);
   struct stat st;
@@ -219,6 +219,10 @@ absl::StatusOr<std::shared_ptr<MappedFile>> MappedFile::Open(
       return s;
     }
     m->data_ = static_cast<const char*>(p);
+    if (sequential) {
+      (void)::madvise(p, m->size_, MADV_SEQUENTIAL);
+      (void)::madvise(p, m->size_, MADV_WILLNEED);
+    }
   }
   ::close(fd);
   return m;

@@ -42,8 +42,10 @@ absl::Status LinkOrCopyTree(const std::string& from, const std::string& to);
 // A read-only mapping of a whole file.
 class MappedFile {
  public:
+  // `sequential`: the file will be read once, front to back (the kernel
+  // reads ahead and drops pages behind).
   static absl::StatusOr<std::shared_ptr<MappedFile>> Open(
-      const std::string& path);
+      const std::string& path, bool sequential = false);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;

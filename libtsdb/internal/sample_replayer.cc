@@ -18,7 +18,11 @@ SampleReplayer::~SampleReplayer() { Finish(); }
 
 void SampleReplayer::Add(uint64_t key, const RefSample& s) {
   if (shards_.empty()) {
-    apply_(absl::Span<const RefSample>(&s, 1));
+    inline_.push_back(s);
+    if (inline_.size() >= kBatch) {
+      apply_(inline_);
+      inline_.clear();
+    }
     return;
   }
   // Refs are handed out sequentially: a multiplicative hash spreads
@@ -62,6 +66,8 @@ void SampleReplayer::Work(Shard* sh) {
 void SampleReplayer::Finish() {
   if (finished_) return;
   finished_ = true;
+  if (!inline_.empty()) apply_(inline_);
+  inline_.clear();
   for (auto& sh : shards_) {
     if (!sh->pending.empty()) Hand(sh.get());
     absl::MutexLock l(&sh->mu);

@@ -9,7 +9,7 @@
 //   for (...) r.Add(key, sample);
 //   r.Finish();  // every sample applied
 //
-// With 0 threads, Add applies samples on the caller's thread at once.
+// With 0 threads, the caller's thread applies them, a batch at a time.
 //
 // Thread safety: Add and Finish are called by one thread; `apply` runs on
 // the workers, concurrently for different shards.
@@ -41,7 +41,7 @@ class SampleReplayer {
   SampleReplayer& operator=(const SampleReplayer&) = delete;
 
   // Queues `s` on the shard of `key` (samples of one series must share a
-  // key). May block while that shard's queue is full.
+  // key). May block while that shard's queue is full, or apply a batch.
   void Add(uint64_t key, const RefSample& s);
 
   // Hands over what is pending, waits until every sample is applied and
@@ -65,6 +65,7 @@ class SampleReplayer {
 
   Apply apply_;
   std::vector<std::unique_ptr<Shard>> shards_;
+  std::vector<RefSample> inline_;  // the batch being filled, 0 threads
   bool finished_ = false;
 };
 
