@@ -124,33 +124,6 @@ void BM_XorChunk_EncodeWhole(benchmark::State& state) {
 }
 BENCHMARK(BM_XorChunk_EncodeWhole)->Arg(120)->Arg(480);
 
-// Decoding what blocks hold: 120-sample chunks of kind range(0) (see
-// ChunkOfKind below) encoded whole, in the query path's batches.
-void BM_XorChunk_DecodeBatchEncodedWhole(benchmark::State& state) {
-  Gen g(1, static_cast<int>(state.range(0)));
-  std::vector<int64_t> in_ts;
-  std::vector<double> in_vs;
-  for (int i = 0; i < 120; ++i) {
-    in_ts.push_back(g.NextT());
-    in_vs.push_back(g.Next());
-  }
-  std::string bytes =
-      chunkenc::XorChunk::Encode(in_ts.data(), in_vs.data(), 120)->bytes();
-  int64_t ts[32];
-  double vs[32];
-  for (auto _ : state) {
-    chunkenc::XorIterator it(bytes);
-    while (int n = it.NextBatch(ts, vs, 32)) {
-      benchmark::DoNotOptimize(ts);
-      benchmark::DoNotOptimize(vs);
-      benchmark::ClobberMemory();
-    }
-  }
-  state.SetItemsProcessed(state.iterations() * 120);
-  state.counters["bytes"] = static_cast<double>(bytes.size());
-}
-BENCHMARK(BM_XorChunk_DecodeBatchEncodedWhole)->Arg(0)->Arg(4)->Arg(7);
-
 // The cost of longer chunks for queries: reaching the last sample of a
 // chunk of range(0) samples (a Seek into a compacted block's chunk decodes
 // everything before the point), averaged over the three kinds of data.
@@ -176,12 +149,20 @@ void BM_XorChunk_SeekToEnd(benchmark::State& state) {
 }
 BENCHMARK(BM_XorChunk_SeekToEnd)->Arg(120)->Arg(240)->Arg(480)->Arg(960);
 
-// Decoding one 120-sample chunk of each kind of data: 0 counter, 4 gauge,
-// 7 random walk (see Gen).
-std::string ChunkOfKind(int kind) {
+// One 120-sample chunk of each kind of data: 0 counter, 4 gauge, 7 random
+// walk (see Gen); appended sample by sample as the head does, or encoded
+// whole as blocks are written.
+std::string ChunkOfKind(int kind, bool whole = false) {
   Gen g(1, kind);
+  std::vector<int64_t> ts;
+  std::vector<double> vs;
+  for (int i = 0; i < 120; ++i) {
+    ts.push_back(g.NextT());
+    vs.push_back(g.Next());
+  }
+  if (whole) return chunkenc::XorChunk::Encode(ts.data(), vs.data(), 120)->bytes();
   chunkenc::XorChunk c;
-  for (int i = 0; i < 120; ++i) c.Append(g.NextT(), g.Next());
+  for (int i = 0; i < 120; ++i) c.Append(ts[i], vs[i]);
   return c.bytes();
 }
 
@@ -198,8 +179,7 @@ void BM_XorChunk_Decode(benchmark::State& state) {
 BENCHMARK(BM_XorChunk_Decode)->Arg(0)->Arg(4)->Arg(7);
 
 // The query path's decoder: batches of 32 samples.
-void BM_XorChunk_DecodeBatch(benchmark::State& state) {
-  std::string bytes = ChunkOfKind(static_cast<int>(state.range(0)));
+void DecodeInBatches(benchmark::State& state, const std::string& bytes) {
   int64_t ts[32];
   double vs[32];
   for (auto _ : state) {
@@ -211,8 +191,19 @@ void BM_XorChunk_DecodeBatch(benchmark::State& state) {
     }
   }
   state.SetItemsProcessed(state.iterations() * 120);
+  state.counters["bytes"] = static_cast<double>(bytes.size());
+}
+
+void BM_XorChunk_DecodeBatch(benchmark::State& state) {
+  DecodeInBatches(state, ChunkOfKind(static_cast<int>(state.range(0))));
 }
 BENCHMARK(BM_XorChunk_DecodeBatch)->Arg(0)->Arg(4)->Arg(7);
+
+// The same over what blocks hold: chunks encoded whole.
+void BM_XorChunk_DecodeBatchEncodedWhole(benchmark::State& state) {
+  DecodeInBatches(state, ChunkOfKind(static_cast<int>(state.range(0)), true));
+}
+BENCHMARK(BM_XorChunk_DecodeBatchEncodedWhole)->Arg(0)->Arg(4)->Arg(7);
 
 void BM_Crc32c(benchmark::State& state) {
   std::string data(32 * 1024, 'x');
