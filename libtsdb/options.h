@@ -59,10 +59,10 @@ struct Options {
   int64_t compaction_interval_ms = 60 * 1000;
   // Threads applying WAL samples while Open replays (samples sharded by
   // series, so each series keeps its WAL order). 0: one per CPU; 1: the
-  // opening thread alone. Default 1: on 2 cores, reading and decoding
-  // the WAL is over half the work, and sharding made replay slower
-  // (BM_DB_OpenReplayWal10kSeries2h: 382 ms alone, 427 ms with 2); try
-  // more on machines with many cores.
+  // opening thread alone. Default 1: reading and decoding the WAL is
+  // about half the work and stays on the opening thread; on 2 cores two
+  // appliers were between 12% slower and 15% faster than one from run to
+  // run (BM_DB_OpenReplayWal10kSeries2h). Try more with many cores.
   int replay_threads = 1;
 };
 
