@@ -474,7 +474,7 @@ void ReplayBlockBytes(benchmark::State& state, int hours,
     std::string dir = BenchDir("tsdb_bench_block");
     Options o;
     o.background_compaction = false;
-    if (samples_per_chunk >= 0) o.compacted_samples_per_chunk = samples_per_chunk;
+    if (samples_per_chunk >= 0) o.block_samples_per_chunk = samples_per_chunk;
     auto db = *DB::Open(dir, o);
     std::vector<storage::SeriesRef> refs(replay->series().size(), 0);
     for (int s = 0; s < hours * 240; ++s) {
@@ -514,7 +514,7 @@ void AllChangingBlockBytes(benchmark::State& state, int hours,
     std::string dir = BenchDir("tsdb_bench_block");
     Options o;
     o.background_compaction = false;
-    if (samples_per_chunk >= 0) o.compacted_samples_per_chunk = samples_per_chunk;
+    if (samples_per_chunk >= 0) o.block_samples_per_chunk = samples_per_chunk;
     auto db = *DB::Open(dir, o);
     const int n = 1000, scrapes = hours * 240;  // at 15s
     std::vector<Gen> gens;
@@ -548,7 +548,7 @@ BENCHMARK(BM_Block_BytesPerSample_AllChanging)
     ->Unit(benchmark::kMillisecond);
 
 // 24h compacted into chunks of range(1) samples (0: copied, 120 each), for
-// Options::compacted_samples_per_chunk: range(0) 0 is the replay, 1 the
+// Options::block_samples_per_chunk: range(0) 0 is the replay, 1 the
 // synthetic mix.
 void BM_Block_BytesPerSample_CompactedChunkSize(benchmark::State& state) {
   int n = static_cast<int>(state.range(1));

@@ -103,7 +103,7 @@ struct ChunkLayout {
   // > 120: each series is cut anew into chunks of this many samples (at
   // most 65535, the format's limit), unless its chunks already hold that
   // many (all but the last), which are kept. <= 120: chunk boundaries are
-  // kept. See Options::compacted_samples_per_chunk.
+  // kept. See Options::block_samples_per_chunk.
   int samples_per_chunk = 0;
   // Kept chunks are re-encoded by XorChunk::Encode (the smallest
   // encoding) instead of copied. Chunks cut anew always are.

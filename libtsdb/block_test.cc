@@ -278,10 +278,10 @@ void DropRange(Samples* s, const std::string& part, int64_t mint, int64_t maxt) 
 
 // Compacts 20h of 7 series cut into 2h blocks, with samples deleted by a
 // tombstone, into chunks of `per_chunk` samples. Returns the expected
-// samples; checks what the compacted blocks hold.
+// samples; checks what the blocks hold.
 Samples CompactAndCheck(const std::string& dir, int per_chunk, bool reencode) {
   Options o = NoBackground();
-  o.compacted_samples_per_chunk = per_chunk;
+  o.block_samples_per_chunk = per_chunk;
   o.reencode_chunks = reencode;
   const int64_t start = 1700006400000;  // 2h-aligned
   auto db = *DB::Open(dir, o);
@@ -301,9 +301,9 @@ Samples CompactAndCheck(const std::string& dir, int per_chunk, bool reencode) {
   EXPECT_EQ(ReadAll(*db), want);
   int compacted = 0;
   const int limit = per_chunk > 120 ? per_chunk : 120;
+  // Every block: compacted ones, and the 2h ones cut from the head.
   for (const BlockMeta& m : db->Blocks()) {
-    if (m.level < 2) continue;
-    ++compacted;
+    if (m.level >= 2) ++compacted;
     auto b = Block::Open(JoinPath(dir, m.ulid));
     EXPECT_TRUE(b.ok()) << b.status();
     if (!b.ok()) continue;
@@ -362,6 +362,7 @@ TEST(BlockTest, ReencodedBlocksAreSmallerWithTheSameSamples) {
   for (int re = 0; re < 2; ++re) {
     Options o = NoBackground();
     o.reencode_chunks = re == 1;
+    o.block_samples_per_chunk = 0;  // the head's chunk boundaries
     const std::string& dir = re ? dir_re : dir_copy;
     auto db = *DB::Open(dir, o);
     FillDB(db.get(), 20, 1700006400000, 480);  // one 2h block
@@ -372,7 +373,7 @@ TEST(BlockTest, ReencodedBlocksAreSmallerWithTheSameSamples) {
     auto b = *Block::Open(JoinPath(dir, m.ulid));
     auto entries = *b->Select(m.min_time, m.max_time - 1, nullptr);
     for (const auto& e : entries) {
-      // Head-cut blocks keep the head's 120-sample chunks.
+      // Re-encoding keeps the head's 120-sample chunks.
       for (const auto& c : e.chunks) EXPECT_EQ(ChunkSamples(c), 120);
     }
     got[re] = ReadAll(*db);

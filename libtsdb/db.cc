@@ -383,11 +383,7 @@ absl::Status DB::CleanTombstones() {
   absl::MutexLock cl(&compact_mu_);
   for (const auto& b : BlocksSnapshot()) {
     if (!b->HasTombstones()) continue;
-    // Compacted blocks keep their longer chunks; head-cut ones 120.
-    auto meta = RewriteBlock(
-        dir_, *b,
-        ChunkLayout{b->meta().level > 1 ? opts_.compacted_samples_per_chunk : 0,
-                    opts_.reencode_chunks});
+    auto meta = RewriteBlock(dir_, *b, BlockLayout());
     if (!meta.ok()) return meta.status();
     if (!meta->ulid.empty()) {
       auto nb = Block::Open(JoinPath(dir_, meta->ulid));
@@ -425,10 +421,14 @@ absl::Status DB::Snapshot(const std::string& dir, bool with_head) {
   return fileutil::SyncDir(dir);
 }
 
+ChunkLayout DB::BlockLayout() const {
+  return ChunkLayout{opts_.block_samples_per_chunk, opts_.reencode_chunks};
+}
+
 absl::Status DB::CompactHeadLocked(int64_t mint, int64_t maxt) {
   auto meta = WriteBlock(dir_, head_->SelectEntries(mint, maxt - 1, nullptr),
                          mint, maxt, 1, {}, {},
-                         ChunkLayout{0, opts_.reencode_chunks});
+                         BlockLayout());
   if (!meta.ok()) return meta.status();
   if (!meta->ulid.empty()) {
     auto b = Block::Open(JoinPath(dir_, meta->ulid));
@@ -465,9 +465,7 @@ absl::Status DB::CompactBlocksLocked() {
     if (plan.empty()) return absl::OkStatus();
     std::vector<std::shared_ptr<Block>> group;
     for (size_t i : plan) group.push_back(blocks[i]);
-    auto meta = CompactBlocks(
-        dir_, group,
-        ChunkLayout{opts_.compacted_samples_per_chunk, opts_.reencode_chunks});
+    auto meta = CompactBlocks(dir_, group, BlockLayout());
     if (!meta.ok()) return meta.status();
     if (!meta->ulid.empty()) {
       auto nb = Block::Open(JoinPath(dir_, meta->ulid));

@@ -104,6 +104,9 @@ class DB final : public storage::Appendable, public storage::Queryable {
   class DBQuerier;
   DB(std::string dir, Options options);
 
+  // How blocks are written (Options::block_samples_per_chunk,
+  // reencode_chunks).
+  ChunkLayout BlockLayout() const;
   absl::Status CompactHeadLocked(int64_t mint, int64_t maxt)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(compact_mu_);
   absl::Status CompactBlocksLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(compact_mu_);

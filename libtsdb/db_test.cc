@@ -411,11 +411,11 @@ std::vector<std::vector<int>> CompactedChunkSamples(DB& db) {
   return out;
 }
 
-TEST(DBTest, CleanTombstonesKeepsCompactedChunkLength) {
+TEST(DBTest, CleanTombstonesKeepsChunkLength) {
   std::string dir = TestDir("db_clean_long_chunks");
   storage::MemoryStorage ref;
   Options o = TestOptions();
-  o.compacted_samples_per_chunk = 240;
+  o.block_samples_per_chunk = 240;
   auto db = *DB::Open(dir, o);
   Fill(*db, &ref, 4, 0, 20 * 240, 5);
   ASSERT_TRUE(db->Compact().ok());

@@ -24,20 +24,23 @@ struct Options {
   int64_t retention_bytes = 0;
   // Samples per head chunk. Default 120.
   int samples_per_chunk = 120;
-  // Compaction re-encodes each series into chunks of up to this many
-  // samples (at most 65535); 0 or <= 120 keeps the chunks as they are.
-  // Blocks cut from the head keep 120-sample chunks. Default 480.
+  // Every block written (cut from the head, compacted, rewritten without
+  // deleted samples) holds each series in chunks of up to this many
+  // samples (at most 65535); 0 or <= 120 keeps the head's chunks as they
+  // are. Default 480.
   //
-  // Trade-off (bench/tsdb_bench.cc, 24h compacted, bytes/sample with
-  // chunks of 120 / 240 / 480 / 960 samples): node-exporter replay 1.77 /
-  // 1.69 / 1.64 / 1.62, synthetic mix 1.38 / 1.29 / 1.24 / 1.22: each
+  // Trade-off (bench/tsdb_bench.cc, bytes/sample with chunks of 120 / 240
+  // / 480 / 960 samples, 24h compacted): node-exporter replay 1.77 / 1.69
+  // / 1.64 / 1.62, synthetic mix 1.38 / 1.29 / 1.24 / 1.22; in a 2h block
+  // cut from the head, 120 / 240 / 480: replay 1.86 / 1.76 / 1.68,
+  // synthetic 1.49 / 1.35 / 1.30. Each
   // chunk carries ~20 fixed bytes (header, first timestamp and value, file
   // framing) and the index one entry. Queries pay in decoding: a Seek into
   // a chunk decodes up to all of it before the point, ~0.5 us per 120
   // samples (BM_XorChunk_SeekToEnd); only the first and last chunk of a
   // query's range are partly read. 480 (2h at 15s) takes most of the gain
   // at 4x the worst-case seek. More in libtsdb/README.md.
-  int compacted_samples_per_chunk = 480;
+  int block_samples_per_chunk = 480;
   // Blocks (cut from the head or compacted) get the smallest XOR encoding
   // of their samples (chunkenc::XorChunk::Encode) instead of the head's
   // sample-by-sample one: same samples and chunk boundaries, fewer bytes,
