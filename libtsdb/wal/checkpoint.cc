@@ -92,9 +92,11 @@ absl::Status Wal::Checkpoint(int upto, absl::FunctionRef<bool(uint64_t)> keep,
   if (!segs.ok()) return segs.status();
   for (int i : *segs) {
     if (i <= prev.second || i > upto) continue;
-    auto data = fileutil::ReadFile(JoinPath(dir_, SegmentName(i)));
-    if (!data.ok()) return data.status();
-    SegmentParser p(*data);
+    // Mapped: a checkpoint reads up to the whole WAL, and copies would
+    // each cost a segment's size in memory.
+    auto file = fileutil::MappedFile::Open(JoinPath(dir_, SegmentName(i)), true);
+    if (!file.ok()) return file.status();
+    SegmentParser p((*file)->data());
     std::string rec;
     while (p.Next(&rec)) process(rec);
   }
