@@ -7,9 +7,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "libpromql/parser/internal/parse_util.h"
 
 namespace vigil::promql::parser {
 namespace {
+
+using internal::AppendUtf8;
 
 constexpr int kEofRune = -1;
 constexpr int kRuneError = 0xFFFD;
@@ -55,24 +58,6 @@ int DecodeRune(absl::string_view s, size_t i, int* len) {
   }
   *len = need + 1;
   return static_cast<int>(cp);
-}
-
-void AppendUtf8(std::string* out, uint32_t cp) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 // An approximation of Go's unicode.IsPrint: controls, surrogates, the
@@ -693,6 +678,10 @@ Token Lexer::LexRawString() {
     if (r == '`') break;
   }
   return Emit(TokenType::kString);
+}
+
+absl::StatusOr<std::string> GoUnquote(absl::string_view quoted) {
+  return internal::Unquote(quoted);
 }
 
 }  // namespace vigil::promql::parser

@@ -16,6 +16,7 @@
 
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace vigil::promql::parser {
@@ -141,6 +142,10 @@ class Lexer {
 std::string QuoteRune(int r);
 // Go's strconv.Quote: "a\"b\n", non-printable runes and bad UTF-8 escaped.
 std::string GoQuote(absl::string_view s);
+// The value of a quoted string as PromQL reads it (quotes included): "..."
+// and '...' with Go escapes, `...` raw. InvalidArgument on a malformed
+// escape.
+absl::StatusOr<std::string> GoUnquote(absl::string_view quoted);
 
 }  // namespace vigil::promql::parser
 

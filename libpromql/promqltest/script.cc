@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "libpromql/parser/lexer.h"
 #include "model/duration.h"
 #include "model/status_macros.h"
 #include "model/value.h"
@@ -81,33 +82,6 @@ absl::StatusOr<absl::string_view> TakeQuoted(absl::string_view* s) {
       absl::StrCat("unterminated quoted string: ", *s));
 }
 
-void AppendUtf8(std::string* out, uint32_t cp) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
-int HexVal(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Splits a value list into items; `{{ ... }}` groups (which contain
-// spaces) stay one item together with a following `xN` / `+{{..}}xN`.
 std::vector<std::string> SplitItems(absl::string_view s) {
   std::vector<std::string> items;
   std::string cur;
@@ -187,82 +161,6 @@ std::optional<double> ParseNumber(absl::string_view s) {
   return d;
 }
 
-absl::StatusOr<std::string> UnquoteString(absl::string_view s) {
-  if (s.size() < 2 || s.front() != s.back() ||
-      (s.front() != '"' && s.front() != '\'' && s.front() != '`')) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not a quoted string: ", s));
-  }
-  char q = s.front();
-  absl::string_view body = s.substr(1, s.size() - 2);
-  if (q == '`') return std::string(body);
-  std::string out;
-  for (size_t i = 0; i < body.size(); ++i) {
-    char c = body[i];
-    if (c != '\\') {
-      out.push_back(c);
-      continue;
-    }
-    if (++i >= body.size()) {
-      return absl::InvalidArgumentError("escape sequence not terminated");
-    }
-    char e = body[i];
-    switch (e) {
-      case 'a': out.push_back('\a'); break;
-      case 'b': out.push_back('\b'); break;
-      case 'f': out.push_back('\f'); break;
-      case 'n': out.push_back('\n'); break;
-      case 'r': out.push_back('\r'); break;
-      case 't': out.push_back('\t'); break;
-      case 'v': out.push_back('\v'); break;
-      case '\\': out.push_back('\\'); break;
-      case '\'': out.push_back('\''); break;
-      case '"': out.push_back('"'); break;
-      case 'x':
-      case 'u':
-      case 'U': {
-        int n = e == 'x' ? 2 : e == 'u' ? 4 : 8;
-        uint32_t v = 0;
-        for (int k = 1; k <= n; ++k) {
-          if (i + k >= body.size()) {
-            return absl::InvalidArgumentError("escape sequence too short");
-          }
-          int h = HexVal(body[i + k]);
-          if (h < 0) {
-            return absl::InvalidArgumentError(
-                absl::StrCat("invalid character in escape sequence: ", s));
-          }
-          v = v * 16 + h;
-        }
-        i += n;
-        if (e == 'x') {
-          out.push_back(static_cast<char>(v));
-        } else {
-          AppendUtf8(&out, v);
-        }
-        break;
-      }
-      default:
-        if (e >= '0' && e <= '7') {
-          uint32_t v = 0;
-          for (int k = 0; k < 3; ++k) {
-            if (i + k >= body.size() || body[i + k] < '0' ||
-                body[i + k] > '7') {
-              return absl::InvalidArgumentError("invalid octal escape");
-            }
-            v = v * 8 + (body[i + k] - '0');
-          }
-          i += 2;
-          out.push_back(static_cast<char>(v));
-          break;
-        }
-        return absl::InvalidArgumentError(
-            absl::StrCat("unknown escape sequence \\", std::string(1, e)));
-    }
-  }
-  return out;
-}
-
 absl::StatusOr<model::Labels> ParseSeriesDescription(absl::string_view* s) {
   SkipSpace(s);
   std::vector<std::pair<std::string, std::string>> pairs;
@@ -285,7 +183,7 @@ absl::StatusOr<model::Labels> ParseSeriesDescription(absl::string_view* s) {
       std::string lname;
       if (s->front() == '"' || s->front() == '\'' || s->front() == '`') {
         VIGIL_ASSIGN_OR_RETURN(absl::string_view raw, TakeQuoted(s));
-        VIGIL_ASSIGN_OR_RETURN(lname, UnquoteString(raw));
+        VIGIL_ASSIGN_OR_RETURN(lname, parser::GoUnquote(raw));
       } else {
         size_t j = 0;
         while (j < s->size() && IsNameChar((*s)[j])) ++j;
@@ -311,7 +209,7 @@ absl::StatusOr<model::Labels> ParseSeriesDescription(absl::string_view* s) {
         s->remove_prefix(1);
         SkipSpace(s);
         VIGIL_ASSIGN_OR_RETURN(absl::string_view raw, TakeQuoted(s));
-        VIGIL_ASSIGN_OR_RETURN(std::string value, UnquoteString(raw));
+        VIGIL_ASSIGN_OR_RETURN(std::string value, parser::GoUnquote(raw));
         pairs.emplace_back(std::move(lname), std::move(value));
       }
       SkipSpace(s);
@@ -621,7 +519,7 @@ absl::StatusOr<Script> ParseScript(absl::string_view text) {
             ev.ordered = true;
           } else if (what == "string") {
             absl::string_view q = absl::StripAsciiWhitespace(br);
-            absl::StatusOr<std::string> s = UnquoteString(q);
+            absl::StatusOr<std::string> s = parser::GoUnquote(q);
             if (!s.ok()) return LineError(ln, s.status().message());
             ev.expect_string = *s;
           } else if (what == "range") {

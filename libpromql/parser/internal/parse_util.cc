@@ -27,6 +27,8 @@ int HexDigit(char c) {
   return -1;
 }
 
+}  // namespace
+
 void AppendUtf8(std::string* out, uint32_t cp) {
   if (cp < 0x80) {
     out->push_back(static_cast<char>(cp));
@@ -44,8 +46,6 @@ void AppendUtf8(std::string* out, uint32_t cp) {
     out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
   }
 }
-
-}  // namespace
 
 std::string PositionString(absl::string_view input, int pos) {
   if (input.empty()) return "unknown position";

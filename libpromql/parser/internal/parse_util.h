@@ -5,6 +5,7 @@
 #ifndef VIGIL_LIBPROMQL_PARSER_INTERNAL_PARSE_UTIL_H_
 #define VIGIL_LIBPROMQL_PARSER_INTERNAL_PARSE_UTIL_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -23,6 +24,9 @@ absl::StatusOr<double> ParseNumber(absl::string_view text);
 // The value of a STRING token (quotes included): "..." and '...' with Go
 // escapes, `...` raw. InvalidArgument on a malformed escape.
 absl::StatusOr<std::string> Unquote(absl::string_view text);
+
+// Appends code point `cp` to `out` in UTF-8.
+void AppendUtf8(std::string* out, uint32_t cp);
 
 // Go's strconv.FormatFloat(v, 'f', -1, 64): shortest round-tripping digits
 // without exponent; "+Inf", "-Inf", "NaN".
