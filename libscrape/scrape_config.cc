@@ -7,19 +7,24 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "libscrape/internal/yaml_util.h"
+#include "libsd/internal/yaml_util.h"
 #include "model/status_macros.h"
 
 namespace vigil::scrape {
 namespace {
 
-using internal::ReadBool;
-using internal::ReadDouble;
-using internal::ReadDuration;
-using internal::ReadString;
-using internal::ReadStringList;
-using internal::ReadUint64;
-using internal::YamlError;
+using sd::internal::ReadBool;
+using sd::internal::ReadDouble;
+using sd::internal::ReadDuration;
+using sd::internal::ReadString;
+using sd::internal::ReadStringList;
+using sd::internal::YamlError;
+
+// The limits are Go `uint` fields, as type-mismatch errors name them.
+absl::StatusOr<uint64_t> ReadUint(const YAML::Node& node,
+                                  absl::string_view source) {
+  return sd::internal::ReadUint64(node, source, "uint");
+}
 
 absl::Status CheckKeys(const YAML::Node& node,
                        std::initializer_list<absl::string_view> keys,
@@ -179,15 +184,15 @@ absl::StatusOr<GlobalConfig> ParseGlobalScrapeDefaults(
                            ParseProtocols(n["scrape_protocols"], source));
   }
   VIGIL_ASSIGN_OR_RETURN(g.body_size_limit, ReadSize(n["body_size_limit"], source));
-  VIGIL_ASSIGN_OR_RETURN(g.sample_limit, ReadUint64(n["sample_limit"], source));
-  VIGIL_ASSIGN_OR_RETURN(g.label_limit, ReadUint64(n["label_limit"], source));
+  VIGIL_ASSIGN_OR_RETURN(g.sample_limit, ReadUint(n["sample_limit"], source));
+  VIGIL_ASSIGN_OR_RETURN(g.label_limit, ReadUint(n["label_limit"], source));
   VIGIL_ASSIGN_OR_RETURN(g.label_name_length_limit,
-                         ReadUint64(n["label_name_length_limit"], source));
+                         ReadUint(n["label_name_length_limit"], source));
   VIGIL_ASSIGN_OR_RETURN(g.label_value_length_limit,
-                         ReadUint64(n["label_value_length_limit"], source));
-  VIGIL_ASSIGN_OR_RETURN(g.target_limit, ReadUint64(n["target_limit"], source));
+                         ReadUint(n["label_value_length_limit"], source));
+  VIGIL_ASSIGN_OR_RETURN(g.target_limit, ReadUint(n["target_limit"], source));
   VIGIL_ASSIGN_OR_RETURN(g.keep_dropped_targets,
-                         ReadUint64(n["keep_dropped_targets"], source));
+                         ReadUint(n["keep_dropped_targets"], source));
   return g;
 }
 
@@ -329,15 +334,15 @@ absl::StatusOr<ScrapeConfig> ParseScrapeConfigImpl(const YAML::Node& n,
                            ReadBool(n["enable_compression"], source));
   }
   VIGIL_ASSIGN_OR_RETURN(c.body_size_limit, ReadSize(n["body_size_limit"], source));
-  VIGIL_ASSIGN_OR_RETURN(c.sample_limit, ReadUint64(n["sample_limit"], source));
-  VIGIL_ASSIGN_OR_RETURN(c.label_limit, ReadUint64(n["label_limit"], source));
+  VIGIL_ASSIGN_OR_RETURN(c.sample_limit, ReadUint(n["sample_limit"], source));
+  VIGIL_ASSIGN_OR_RETURN(c.label_limit, ReadUint(n["label_limit"], source));
   VIGIL_ASSIGN_OR_RETURN(c.label_name_length_limit,
-                         ReadUint64(n["label_name_length_limit"], source));
+                         ReadUint(n["label_name_length_limit"], source));
   VIGIL_ASSIGN_OR_RETURN(c.label_value_length_limit,
-                         ReadUint64(n["label_value_length_limit"], source));
-  VIGIL_ASSIGN_OR_RETURN(c.target_limit, ReadUint64(n["target_limit"], source));
+                         ReadUint(n["label_value_length_limit"], source));
+  VIGIL_ASSIGN_OR_RETURN(c.target_limit, ReadUint(n["target_limit"], source));
   VIGIL_ASSIGN_OR_RETURN(c.keep_dropped_targets,
-                         ReadUint64(n["keep_dropped_targets"], source));
+                         ReadUint(n["keep_dropped_targets"], source));
   if (c.body_size_limit == 0) c.body_size_limit = global.body_size_limit;
   if (c.sample_limit == 0) c.sample_limit = global.sample_limit;
   if (c.label_limit == 0) c.label_limit = global.label_limit;
@@ -376,7 +381,7 @@ absl::StatusOr<ScrapeConfig> ParseScrapeConfigImpl(const YAML::Node& n,
   VIGIL_ASSIGN_OR_RETURN(c.extra_scrape_metrics,
                          ReadBool(n["extra_scrape_metrics"], source));
   VIGIL_ASSIGN_OR_RETURN(c.native_histogram_bucket_limit,
-                         ReadUint64(n["native_histogram_bucket_limit"], source));
+                         ReadUint(n["native_histogram_bucket_limit"], source));
   VIGIL_ASSIGN_OR_RETURN(
       c.native_histogram_min_bucket_factor,
       ReadDouble(n["native_histogram_min_bucket_factor"], source));

@@ -100,12 +100,23 @@ absl::StatusOr<std::string> ReadString(const YAML::Node& node,
 }
 
 absl::StatusOr<uint64_t> ReadUint64(const YAML::Node& node,
-                                    absl::string_view source) {
+                                    absl::string_view source,
+                                    absl::string_view go_type) {
   if (!node.IsDefined() || node.IsNull()) return uint64_t{0};
   uint64_t v;
   if (!node.IsScalar() || node.Scalar().empty() || node.Scalar()[0] == '-' ||
       !absl::SimpleAtoi(node.Scalar(), &v)) {
-    return TypeError(node, source, "uint64");
+    return TypeError(node, source, go_type);
+  }
+  return v;
+}
+
+absl::StatusOr<double> ReadDouble(const YAML::Node& node,
+                                  absl::string_view source) {
+  if (!node.IsDefined() || node.IsNull()) return 0.0;
+  double v;
+  if (!node.IsScalar() || !absl::SimpleAtod(node.Scalar(), &v)) {
+    return TypeError(node, source, "float64");
   }
   return v;
 }

@@ -45,9 +45,13 @@ YAML::Node Field(const YAML::Node& node, absl::string_view key);
 // Scalars; a null node reads as "" / 0 / false.
 absl::StatusOr<std::string> ReadString(const YAML::Node& node,
                                        absl::string_view source);
+// `go_type` names the field's Go type in the mismatch message.
 absl::StatusOr<uint64_t> ReadUint64(const YAML::Node& node,
-                                    absl::string_view source);
+                                    absl::string_view source,
+                                    absl::string_view go_type = "uint64");
 absl::StatusOr<int64_t> ReadInt64(const YAML::Node& node,
+                                  absl::string_view source);
+absl::StatusOr<double> ReadDouble(const YAML::Node& node,
                                   absl::string_view source);
 absl::StatusOr<bool> ReadBool(const YAML::Node& node, absl::string_view source);
 // A Prometheus duration ("30s", "5m").
