@@ -301,29 +301,22 @@ struct HttpClient::Impl {
       curl_easy_setopt(curl, CURLOPT_PROXY, "");
     }
     const TLSConfig& tls = cfg.tls;
-    if (!tls.ca_file.empty()) {
-      curl_easy_setopt(curl, CURLOPT_CAINFO, tls.ca_file.c_str());
-    }
-    if (!tls.ca.empty()) {
-      curl_blob blob{const_cast<char*>(tls.ca.data()), tls.ca.size(),
-                     CURL_BLOB_COPY};
-      curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &blob);
-    }
-    if (!tls.cert_file.empty()) {
-      curl_easy_setopt(curl, CURLOPT_SSLCERT, tls.cert_file.c_str());
-    }
-    if (!tls.cert.empty()) {
-      curl_blob blob{const_cast<char*>(tls.cert.data()), tls.cert.size(),
-                     CURL_BLOB_COPY};
-      curl_easy_setopt(curl, CURLOPT_SSLCERT_BLOB, &blob);
-    }
-    if (!tls.key_file.empty()) {
-      curl_easy_setopt(curl, CURLOPT_SSLKEY, tls.key_file.c_str());
-    }
-    if (!tls.key.empty()) {
-      curl_blob blob{const_cast<char*>(tls.key.data()), tls.key.size(),
-                     CURL_BLOB_COPY};
-      curl_easy_setopt(curl, CURLOPT_SSLKEY_BLOB, &blob);
+    // CA, client certificate and key: each from a file or inline PEM.
+    struct PemSource {
+      const std::string& file;
+      const std::string& pem;
+      CURLoption file_opt, blob_opt;
+    };
+    for (const PemSource& src :
+         {PemSource{tls.ca_file, tls.ca, CURLOPT_CAINFO, CURLOPT_CAINFO_BLOB},
+          PemSource{tls.cert_file, tls.cert, CURLOPT_SSLCERT, CURLOPT_SSLCERT_BLOB},
+          PemSource{tls.key_file, tls.key, CURLOPT_SSLKEY, CURLOPT_SSLKEY_BLOB}}) {
+      if (!src.file.empty()) curl_easy_setopt(curl, src.file_opt, src.file.c_str());
+      if (!src.pem.empty()) {
+        curl_blob blob{const_cast<char*>(src.pem.data()), src.pem.size(),
+                       CURL_BLOB_COPY};
+        curl_easy_setopt(curl, src.blob_opt, &blob);
+      }
     }
     if (tls.insecure_skip_verify) {
       curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
