@@ -268,27 +268,31 @@ void BM_DB_AppendCachedRefWithWal(benchmark::State& state) {
 BENCHMARK(BM_DB_AppendCachedRefWithWal)->Arg(10000);
 
 // 10k series x 2h at 15s, in a head.
-struct QueryFixture {
-  QueryFixture() {
-    for (int i = 0; i < 10000; ++i) {
-      Gen g(i, i);
-      labels.push_back(SeriesLabels(i));
-      (void)g;
-    }
-    std::vector<Gen> gens;
-    for (int i = 0; i < 10000; ++i) gens.emplace_back(i, i);
-    std::vector<storage::SeriesRef> refs(10000, 0);
-    for (int s = 0; s < 480; ++s) {
-      auto app = head.NewAppender();
-      for (int i = 0; i < 10000; ++i) {
-        refs[i] = *app->Append(refs[i], labels[i], 1700000000000 + s * kInterval,
-                               gens[i].Next());
-      }
-      (void)app->Commit();
-    }
-  }
-  Head head;
+// Appends 10k series of the synthetic mix (SeriesLabels, Gen) x 2h at 15s
+// (4.8M samples), one commit per scrape: what the select and replay
+// benchmarks read.
+void AppendSelectFixture(storage::Appendable& db) {
+  constexpr int kSeries = 10000;
+  std::vector<Gen> gens;
   std::vector<Labels> labels;
+  for (int i = 0; i < kSeries; ++i) {
+    gens.emplace_back(i, i);
+    labels.push_back(SeriesLabels(i));
+  }
+  std::vector<storage::SeriesRef> refs(kSeries, 0);
+  for (int s = 0; s < 480; ++s) {
+    auto app = db.NewAppender();
+    for (int i = 0; i < kSeries; ++i) {
+      refs[i] = *app->Append(refs[i], labels[i],
+                             kBlockAlignedStart + s * kInterval, gens[i].Next());
+    }
+    (void)app->Commit();
+  }
+}
+
+struct QueryFixture {
+  QueryFixture() { AppendSelectFixture(head); }
+  Head head;
 };
 
 QueryFixture& Fixture() {
@@ -346,18 +350,7 @@ DB& SelectDB() {
     o.background_compaction = false;
     o.retention_ms = 0;
     DB* d = DB::Open(BenchDir("tsdb_bench_select"), o)->release();
-    std::vector<Gen> gens;
-    for (int i = 0; i < 10000; ++i) gens.emplace_back(i, i);
-    std::vector<storage::SeriesRef> refs(10000, 0);
-    for (int s = 0; s < 480; ++s) {
-      auto app = d->NewAppender();
-      for (int i = 0; i < 10000; ++i) {
-        refs[i] = *app->Append(refs[i], SeriesLabels(i),
-                               kBlockAlignedStart + s * kInterval,
-                               gens[i].Next());
-      }
-      (void)app->Commit();
-    }
+    AppendSelectFixture(*d);
     return d;
   }();
   return *db;
@@ -389,18 +382,7 @@ void BM_DB_OpenReplayWal10kSeries2h(benchmark::State& state) {
     Options o;
     o.background_compaction = false;
     auto db = *DB::Open(*d, o);
-    std::vector<Gen> gens;
-    for (int i = 0; i < 10000; ++i) gens.emplace_back(i, i);
-    std::vector<storage::SeriesRef> refs(10000, 0);
-    for (int s = 0; s < 480; ++s) {
-      auto app = db->NewAppender();
-      for (int i = 0; i < 10000; ++i) {
-        refs[i] = *app->Append(refs[i], SeriesLabels(i),
-                               kBlockAlignedStart + s * kInterval,
-                               gens[i].Next());
-      }
-      (void)app->Commit();
-    }
+    AppendSelectFixture(*db);
     (void)db->Close();
     return d;
   }();
