@@ -42,6 +42,18 @@ LOCK = threading.Lock()
 COUNTS = {}  # (port, user agent) -> requests served
 
 
+def latency_samples(n):
+    """The fx_latency_seconds histogram's samples, in both formats."""
+    return [
+        'fx_latency_seconds_bucket{le="0.1"} %d' % (5 * n),
+        'fx_latency_seconds_bucket{le="0.5"} %d' % (8 * n),
+        'fx_latency_seconds_bucket{le="1.0"} %d' % (9 * n),
+        'fx_latency_seconds_bucket{le="+Inf"} %d' % (10 * n),
+        "fx_latency_seconds_sum %s" % repr(round(2.1 * n, 6)),
+        "fx_latency_seconds_count %d" % (10 * n),
+    ]
+
+
 def exposition(n, freeze, ephemeral):
     lines = [
         "# HELP fx_requests_total Requests served.",
@@ -58,12 +70,7 @@ def exposition(n, freeze, ephemeral):
         'fx_queue_length{queue="b"} %d' % (10 - n % 3),
         "# HELP fx_latency_seconds Request latency.",
         "# TYPE fx_latency_seconds histogram",
-        'fx_latency_seconds_bucket{le="0.1"} %d' % (5 * n),
-        'fx_latency_seconds_bucket{le="0.5"} %d' % (8 * n),
-        'fx_latency_seconds_bucket{le="1.0"} %d' % (9 * n),
-        'fx_latency_seconds_bucket{le="+Inf"} %d' % (10 * n),
-        "fx_latency_seconds_sum %s" % repr(round(2.1 * n, 6)),
-        "fx_latency_seconds_count %d" % (10 * n),
+        *latency_samples(n),
         "# HELP fx_rpc_duration_seconds RPC duration.",
         "# TYPE fx_rpc_duration_seconds summary",
         'fx_rpc_duration_seconds{quantile="0.5"} %s' % repr(0.05 + 0.001 * (n % 7)),
@@ -124,12 +131,7 @@ def exposition_openmetrics(n, freeze, ephemeral):
         "# TYPE fx_latency_seconds histogram",
         "# UNIT fx_latency_seconds seconds",
         "# HELP fx_latency_seconds Request latency.",
-        'fx_latency_seconds_bucket{le="0.1"} %d' % (5 * n),
-        'fx_latency_seconds_bucket{le="0.5"} %d' % (8 * n),
-        'fx_latency_seconds_bucket{le="1.0"} %d' % (9 * n),
-        'fx_latency_seconds_bucket{le="+Inf"} %d' % (10 * n),
-        "fx_latency_seconds_sum %s" % repr(round(2.1 * n, 6)),
-        "fx_latency_seconds_count %d" % (10 * n),
+        *latency_samples(n),
     ]
     if n <= ephemeral:
         lines += ["# TYPE fx_ephemeral gauge", 'fx_ephemeral{id="gone-soon"} %d' % n]
