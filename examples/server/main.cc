@@ -21,9 +21,10 @@ int main(int argc, char** argv) {
                  std::string(flags.status().message()).c_str());
     return info ? 0 : 2;
   }
-  for (const std::string& f : flags->features) {
-    std::fprintf(stderr, "level=warn msg=\"feature flag %s is accepted but has no effect in Vigil\"\n",
-                 f.c_str());
+  // One line for every flag Vigil takes but does not act on.
+  std::string unused = vigil::server::FlagsWithoutEffectWarning(*flags);
+  if (!unused.empty()) {
+    std::fprintf(stderr, "level=warn msg=\"%s\"\n", unused.c_str());
   }
 
   // Signals are taken by one thread with sigwait; block them everywhere
