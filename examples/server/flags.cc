@@ -71,9 +71,11 @@ const std::vector<Row>& Rows() {
       // Prometheus 3.x, in its --help order (hidden flags included).
       {"config.file", T::kString, "prometheus.yml", &Flags::config_file,
        nullptr, "", "Configuration file to load."},
-      {"config.auto-reload", T::kBool, "false", {}, kNotWired, "false",
+      {"config.auto-reload", T::kBool, "false", {},
+       "no file watching: reload with SIGHUP or /-/reload", "false",
        "Reload the configuration file when it changes."},
-      {"config.auto-reload-interval", T::kDuration, "30s", {}, kNotWired, "",
+      {"config.auto-reload-interval", T::kDuration, "30s", {},
+       "no file watching: reload with SIGHUP or /-/reload", "",
        "How often --config.auto-reload checks the file."},
       {"web.listen-address", T::kStrings, "0.0.0.0:9090",
        &Flags::listen_addresses, nullptr, "",
