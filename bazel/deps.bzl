@@ -154,6 +154,19 @@ def vigil_dependencies():
         targets = {":cli11": []},
     )
 
+    # Boost.Beast and Boost.Asio (header-only): libweb's HTTP server.
+    _maybe(
+        name = "org_boost_boost",
+        required_headers = ["boost/beast.hpp", "boost/asio.hpp"],
+        targets = {":beast": ["-lpthread"]},
+    )
+
+    _maybe(
+        name = "org_openssl",
+        required_headers = ["openssl/ssl.h"],
+        targets = {":ssl": ["openssl"]},
+    )
+
     # prometheus-cpp (client library) for a process's own /metrics.
     _maybe(
         name = "com_github_jupp0r_prometheus_cpp",

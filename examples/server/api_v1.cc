@@ -14,6 +14,8 @@
 #include "model/labels.h"
 #include "model/timestamp.h"
 
+#include "re2/re2.h"
+
 namespace vigil::server {
 namespace {
 
@@ -21,15 +23,15 @@ constexpr char kJsonType[] = "application/json";
 // Prometheus refuses range queries with more points per series.
 constexpr int64_t kMaxPointsPerSeries = 11000;
 
-bool HasParam(const httplib::Request& req, const char* name) {
-  return req.has_param(name) && !req.get_param_value(name).empty();
+bool HasParam(const web::Request& req, const char* name) {
+  return req.HasParam(name) && !req.Param(name).empty();
 }
 
-std::string Param(const httplib::Request& req, const char* name) {
-  return req.get_param_value(name);
+std::string Param(const web::Request& req, const char* name) {
+  return req.Param(name);
 }
 
-std::vector<std::string> ParamValues(const httplib::Request& req,
+std::vector<std::string> ParamValues(const web::Request& req,
                                      const char* name) {
   std::vector<std::string> out;
   auto range = req.params.equal_range(name);
@@ -38,7 +40,7 @@ std::vector<std::string> ParamValues(const httplib::Request& req,
 }
 
 // parseTimeParam: absent or empty gives `def`.
-absl::StatusOr<int64_t> TimeParam(const httplib::Request& req, const char* name,
+absl::StatusOr<int64_t> TimeParam(const web::Request& req, const char* name,
                                   int64_t def) {
   if (!HasParam(req, name)) return def;
   absl::StatusOr<int64_t> t = ParseTimeMs(Param(req, name));
@@ -51,7 +53,7 @@ absl::StatusOr<int64_t> TimeParam(const httplib::Request& req, const char* name,
 }
 
 // `limit`: absent or empty is 0 (no limit); negative or junk is bad_data.
-absl::StatusOr<int64_t> LimitParam(const httplib::Request& req) {
+absl::StatusOr<int64_t> LimitParam(const web::Request& req) {
   if (!HasParam(req, "limit")) return 0;
   int64_t limit;
   if (!absl::SimpleAtoi(Param(req, "limit"), &limit) || limit < 0) {
@@ -111,7 +113,7 @@ std::pair<std::string, int> ApiV1::ErrorTypeFor(const absl::Status& status) {
   }
 }
 
-void ApiV1::WriteError(httplib::Response* res, absl::string_view type,
+void ApiV1::WriteError(web::Response* res, absl::string_view type,
                        absl::string_view message) {
   int code = 500;
   if (type == "bad_data") code = 400;
@@ -130,10 +132,10 @@ void ApiV1::WriteError(httplib::Response* res, absl::string_view type,
   w.String(message);
   w.EndObject();
   res->status = code;
-  res->set_content(w.Take(), kJsonType);
+  res->SetContent(w.Take(), kJsonType);
 }
 
-void ApiV1::WriteSuccess(httplib::Response* res, absl::string_view data_json,
+void ApiV1::WriteSuccess(web::Response* res, absl::string_view data_json,
                          const std::vector<std::string>& warnings,
                          const std::vector<std::string>& infos) {
   JsonWriter w;
@@ -152,63 +154,65 @@ void ApiV1::WriteSuccess(httplib::Response* res, absl::string_view data_json,
   }
   w.EndObject();
   res->status = 200;
-  res->set_content(w.Take(), kJsonType);
+  res->SetContent(w.Take(), kJsonType);
 }
 
-void ApiV1::Register(httplib::Server* server, absl::string_view prefix) {
+void ApiV1::Register(web::Router* server, absl::string_view prefix) {
   const std::string p = absl::StrCat(prefix, "/api/v1");
-  auto both = [&](const std::string& path, httplib::Server::Handler h) {
+  auto both = [&](const std::string& path, web::Handler h) {
     server->Get(path, h);
     server->Post(path, h);
   };
-  both(p + "/query", [this](const httplib::Request& req, httplib::Response& res) {
-    Query(req, &res);
+  both(p + "/query", [this](const web::Request& req, web::Response* res) {
+    Query(req, res);
   });
   both(p + "/query_range",
-       [this](const httplib::Request& req, httplib::Response& res) {
-         QueryRange(req, &res);
+       [this](const web::Request& req, web::Response* res) {
+         QueryRange(req, res);
        });
   both(p + "/format_query",
-       [this](const httplib::Request& req, httplib::Response& res) {
-         FormatQuery(req, &res);
+       [this](const web::Request& req, web::Response* res) {
+         FormatQuery(req, res);
        });
   both(p + "/query_exemplars",
-       [this](const httplib::Request& req, httplib::Response& res) {
-         QueryExemplars(req, &res);
+       [this](const web::Request& req, web::Response* res) {
+         QueryExemplars(req, res);
        });
-  both(p + "/series", [this](const httplib::Request& req, httplib::Response& res) {
-    Series(req, &res);
+  both(p + "/series", [this](const web::Request& req, web::Response* res) {
+    Series(req, res);
   });
-  both(p + "/labels", [this](const httplib::Request& req, httplib::Response& res) {
-    Labels(req, &res);
+  both(p + "/labels", [this](const web::Request& req, web::Response* res) {
+    Labels(req, res);
   });
-  both(p + R"(/label/([^/]+)/values)",
-       [this](const httplib::Request& req, httplib::Response& res) {
-         LabelValues(req, &res);
-       });
+  for (const char* method : {"GET", "POST"}) {
+    server->HandlePattern(method, RE2::QuoteMeta(p) + R"(/label/([^/]+)/values)",
+                          [this](const web::Request& req, web::Response* res) {
+                            LabelValues(req, res);
+                          });
+  }
   server->Get(p + "/status/buildinfo",
-              [this](const httplib::Request&, httplib::Response& res) {
-                BuildInfoHandler(&res);
+              [this](const web::Request&, web::Response* res) {
+                BuildInfoHandler(res);
               });
   server->Get(p + "/status/flags",
-              [this](const httplib::Request&, httplib::Response& res) {
-                FlagsHandler(&res);
+              [this](const web::Request&, web::Response* res) {
+                FlagsHandler(res);
               });
   server->Get(p + "/status/config",
-              [this](const httplib::Request&, httplib::Response& res) {
-                ConfigHandler(&res);
+              [this](const web::Request&, web::Response* res) {
+                ConfigHandler(res);
               });
   server->Get(p + "/status/runtimeinfo",
-              [this](const httplib::Request&, httplib::Response& res) {
-                RuntimeInfoHandler(&res);
+              [this](const web::Request&, web::Response* res) {
+                RuntimeInfoHandler(res);
               });
   server->Get(p + "/status/tsdb",
-              [this](const httplib::Request& req, httplib::Response& res) {
-                TsdbStatus(req, &res);
+              [this](const web::Request& req, web::Response* res) {
+                TsdbStatus(req, res);
               });
   server->Get(p + "/status/walreplay",
-              [](const httplib::Request&, httplib::Response& res) {
-                WriteSuccess(&res, R"({"min":0,"max":0,"current":0})");
+              [](const web::Request&, web::Response* res) {
+                WriteSuccess(res, R"({"min":0,"max":0,"current":0})");
               });
   struct Provided {
     const char* path;
@@ -227,25 +231,25 @@ void ApiV1::Register(httplib::Server* server, absl::string_view prefix) {
   for (const Provided& pr : kProvided) {
     JsonProvider ApiV1::Deps::*member = pr.provider;
     std::string empty = pr.empty;
-    server->Get(p + pr.path, [this, member, empty](const httplib::Request& req,
-                                                   httplib::Response& res) {
+    server->Get(p + pr.path, [this, member, empty](const web::Request& req,
+                                                   web::Response* res) {
       const JsonProvider& fn = deps_.*member;
       if (!fn) {
-        WriteSuccess(&res, empty);
+        WriteSuccess(res, empty);
         return;
       }
       absl::StatusOr<std::string> data = fn(req);
       if (!data.ok()) {
         auto [type, code] = ErrorTypeFor(data.status());
-        WriteError(&res, type, data.status().message());
+        WriteError(res, type, data.status().message());
         return;
       }
-      WriteSuccess(&res, *data);
+      WriteSuccess(res, *data);
     });
   }
 }
 
-void ApiV1::Query(const httplib::Request& req, httplib::Response* res) {
+void ApiV1::Query(const web::Request& req, web::Response* res) {
   QueryRequest q;
   q.query = Param(req, "query");
   absl::StatusOr<int64_t> t = TimeParam(req, "time", model::NowMillis());
@@ -272,7 +276,7 @@ void ApiV1::Query(const httplib::Request& req, httplib::Response* res) {
   RunQuery(q, res);
 }
 
-void ApiV1::QueryRange(const httplib::Request& req, httplib::Response* res) {
+void ApiV1::QueryRange(const web::Request& req, web::Response* res) {
   QueryRequest q;
   q.range = true;
   q.query = Param(req, "query");
@@ -335,7 +339,7 @@ void ApiV1::QueryRange(const httplib::Request& req, httplib::Response* res) {
   RunQuery(q, res);
 }
 
-void ApiV1::RunQuery(const QueryRequest& q, httplib::Response* res) {
+void ApiV1::RunQuery(const QueryRequest& q, web::Response* res) {
   if (!deps_.query) {
     return WriteError(res, "unavailable", "no query engine configured");
   }
@@ -353,7 +357,7 @@ void ApiV1::RunQuery(const QueryRequest& q, httplib::Response* res) {
   WriteSuccess(res, data, r->warnings, r->infos);
 }
 
-void ApiV1::FormatQuery(const httplib::Request& req, httplib::Response* res) {
+void ApiV1::FormatQuery(const web::Request& req, web::Response* res) {
   if (!deps_.format_query) {
     return WriteError(res, "not_found", "format_query is not available");
   }
@@ -367,8 +371,8 @@ void ApiV1::FormatQuery(const httplib::Request& req, httplib::Response* res) {
   WriteSuccess(res, data);
 }
 
-void ApiV1::QueryExemplars(const httplib::Request& req,
-                           httplib::Response* res) {
+void ApiV1::QueryExemplars(const web::Request& req,
+                           web::Response* res) {
   // No exemplar storage: validate like Prometheus, answer no exemplars.
   for (const char* name : {"start", "end"}) {
     if (!HasParam(req, name)) continue;
@@ -380,7 +384,7 @@ void ApiV1::QueryExemplars(const httplib::Request& req,
   WriteSuccess(res, "[]");
 }
 
-bool ApiV1::ParseMatchers(const httplib::Request& req, httplib::Response* res,
+bool ApiV1::ParseMatchers(const web::Request& req, web::Response* res,
                           std::vector<std::vector<model::Matcher>>* sets) {
   for (const std::string& m : ParamValues(req, "match[]")) {
     if (!deps_.parse_selector) {
@@ -398,7 +402,7 @@ bool ApiV1::ParseMatchers(const httplib::Request& req, httplib::Response* res,
   return true;
 }
 
-void ApiV1::Series(const httplib::Request& req, httplib::Response* res) {
+void ApiV1::Series(const web::Request& req, web::Response* res) {
   if (ParamValues(req, "match[]").empty()) {
     return WriteError(res, "bad_data", "no match[] parameter provided");
   }
@@ -449,7 +453,7 @@ void ApiV1::Series(const httplib::Request& req, httplib::Response* res) {
   WriteSuccess(res, w.str(), warnings);
 }
 
-void ApiV1::Labels(const httplib::Request& req, httplib::Response* res) {
+void ApiV1::Labels(const web::Request& req, web::Response* res) {
   absl::StatusOr<int64_t> start = TimeParam(req, "start", model::kMinTimeMs);
   if (!start.ok()) return WriteError(res, "bad_data", start.status().message());
   absl::StatusOr<int64_t> end = TimeParam(req, "end", model::kMaxTimeMs);
@@ -485,8 +489,8 @@ void ApiV1::Labels(const httplib::Request& req, httplib::Response* res) {
   WriteSuccess(res, w.str(), warnings);
 }
 
-void ApiV1::LabelValues(const httplib::Request& req, httplib::Response* res) {
-  absl::StatusOr<std::string> name = UnescapeLabelName(req.matches[1].str());
+void ApiV1::LabelValues(const web::Request& req, web::Response* res) {
+  absl::StatusOr<std::string> name = UnescapeLabelName(req.path_groups[0]);
   if (!name.ok()) return WriteError(res, "bad_data", name.status().message());
   if (!model::IsValidLabelName(*name)) {
     return WriteError(res, "bad_data",
@@ -528,7 +532,7 @@ void ApiV1::LabelValues(const httplib::Request& req, httplib::Response* res) {
   WriteSuccess(res, w.str(), warnings);
 }
 
-void ApiV1::BuildInfoHandler(httplib::Response* res) {
+void ApiV1::BuildInfoHandler(web::Response* res) {
   const BuildInfo& b = deps_.build_info;
   JsonWriter w;
   w.BeginObject();
@@ -548,7 +552,7 @@ void ApiV1::BuildInfoHandler(httplib::Response* res) {
   WriteSuccess(res, w.str());
 }
 
-void ApiV1::FlagsHandler(httplib::Response* res) {
+void ApiV1::FlagsHandler(web::Response* res) {
   JsonWriter w;
   w.BeginObject();
   for (const auto& [k, v] : deps_.flags) {
@@ -559,7 +563,7 @@ void ApiV1::FlagsHandler(httplib::Response* res) {
   WriteSuccess(res, w.str());
 }
 
-void ApiV1::ConfigHandler(httplib::Response* res) {
+void ApiV1::ConfigHandler(web::Response* res) {
   JsonWriter w;
   w.BeginObject();
   w.Key("yaml");
@@ -568,7 +572,7 @@ void ApiV1::ConfigHandler(httplib::Response* res) {
   WriteSuccess(res, w.str());
 }
 
-void ApiV1::RuntimeInfoHandler(httplib::Response* res) {
+void ApiV1::RuntimeInfoHandler(web::Response* res) {
   RuntimeInfo ri;
   if (deps_.runtime_info) ri = deps_.runtime_info();
   JsonWriter w;
@@ -597,7 +601,7 @@ void ApiV1::RuntimeInfoHandler(httplib::Response* res) {
   WriteSuccess(res, w.str());
 }
 
-void ApiV1::TsdbStatus(const httplib::Request& req, httplib::Response* res) {
+void ApiV1::TsdbStatus(const web::Request& req, web::Response* res) {
   if (deps_.tsdb_status) {
     absl::StatusOr<std::string> data = deps_.tsdb_status(req);
     if (!data.ok()) {

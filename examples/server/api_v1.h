@@ -33,7 +33,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "httplib.h"
+#include "libweb/http/router.h"
 #include "libtsdb/storage/querier.h"
 #include "model/matcher.h"
 
@@ -82,7 +82,7 @@ using SelectorParser =
 // Returns the JSON of `data` for an endpoint that reads the request's
 // parameters (targets, rules, alerts, metadata, ...).
 using JsonProvider =
-    std::function<absl::StatusOr<std::string>(const httplib::Request&)>;
+    std::function<absl::StatusOr<std::string>(const web::Request&)>;
 
 struct BuildInfo {
   std::string version;
@@ -136,35 +136,35 @@ class ApiV1 {
   explicit ApiV1(Deps deps);
 
   // Registers every endpoint under `prefix` + "/api/v1".
-  void Register(httplib::Server* server, absl::string_view prefix = "");
+  void Register(web::Router* server, absl::string_view prefix = "");
 
   // Writes an error envelope with the status code for `type`.
-  static void WriteError(httplib::Response* res, absl::string_view type,
+  static void WriteError(web::Response* res, absl::string_view type,
                          absl::string_view message);
   // Maps a library status to (errorType, HTTP code).
   static std::pair<std::string, int> ErrorTypeFor(const absl::Status& status);
   // Writes {"status":"success","data":<data_json>[,"warnings":...]}.
-  static void WriteSuccess(httplib::Response* res, absl::string_view data_json,
+  static void WriteSuccess(web::Response* res, absl::string_view data_json,
                            const std::vector<std::string>& warnings = {},
                            const std::vector<std::string>& infos = {});
 
  private:
-  void Query(const httplib::Request& req, httplib::Response* res);
-  void QueryRange(const httplib::Request& req, httplib::Response* res);
-  void RunQuery(const QueryRequest& q, httplib::Response* res);
-  void FormatQuery(const httplib::Request& req, httplib::Response* res);
-  void Series(const httplib::Request& req, httplib::Response* res);
-  void Labels(const httplib::Request& req, httplib::Response* res);
-  void LabelValues(const httplib::Request& req, httplib::Response* res);
-  void QueryExemplars(const httplib::Request& req, httplib::Response* res);
-  void BuildInfoHandler(httplib::Response* res);
-  void FlagsHandler(httplib::Response* res);
-  void ConfigHandler(httplib::Response* res);
-  void RuntimeInfoHandler(httplib::Response* res);
-  void TsdbStatus(const httplib::Request& req, httplib::Response* res);
+  void Query(const web::Request& req, web::Response* res);
+  void QueryRange(const web::Request& req, web::Response* res);
+  void RunQuery(const QueryRequest& q, web::Response* res);
+  void FormatQuery(const web::Request& req, web::Response* res);
+  void Series(const web::Request& req, web::Response* res);
+  void Labels(const web::Request& req, web::Response* res);
+  void LabelValues(const web::Request& req, web::Response* res);
+  void QueryExemplars(const web::Request& req, web::Response* res);
+  void BuildInfoHandler(web::Response* res);
+  void FlagsHandler(web::Response* res);
+  void ConfigHandler(web::Response* res);
+  void RuntimeInfoHandler(web::Response* res);
+  void TsdbStatus(const web::Request& req, web::Response* res);
 
   // Parses every match[] value; false after writing the error response.
-  bool ParseMatchers(const httplib::Request& req, httplib::Response* res,
+  bool ParseMatchers(const web::Request& req, web::Response* res,
                      std::vector<std::vector<model::Matcher>>* sets);
 
   Deps deps_;

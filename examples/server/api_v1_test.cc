@@ -82,7 +82,7 @@ class ApiV1Test : public ::testing::Test {
       return ri;
     };
     api_ = std::make_unique<ApiV1>(std::move(deps));
-    api_->Register(http_.server());
+    api_->Register(http_.router());
     ASSERT_GT(http_.Start(), 0);
     client_ = http_.NewClient();
   }

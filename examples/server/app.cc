@@ -8,6 +8,7 @@
 #include <memory>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -28,7 +29,8 @@
 #include "examples/server/rules_api.h"
 #include "examples/server/targets_api.h"
 #include "examples/ui/routes.h"
-#include "httplib.h"
+#include "libweb/http/router.h"
+#include "libweb/http/server.h"
 #include "libpromql/engine.h"
 #include "librules/engine_query_func.h"
 #include "librules/manager.h"
@@ -117,7 +119,9 @@ std::string DirOf(const std::string& path) {
 }  // namespace
 
 struct App::Impl {
-  httplib::Server http;
+  web::Router router;
+  // Serves `router` from Start() on.
+  std::unique_ptr<web::Server> http;
   std::atomic<bool> ready{false};
   StorageProxy storage;
   // Local + remote_write / remote_read endpoints (libremote).
@@ -180,21 +184,7 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
       absl::Milliseconds(DurationFlagMs(flags_.remote_flush_deadline, 60000).value_or(60000)));
 
   const std::string prefix = flags_.route_prefix == "/" ? "" : flags_.route_prefix;
-  // Remote-write senders and Grafana keep connections open; cpp-httplib
-  // holds a thread per open connection, so give it enough of them.
-  im.http.new_task_queue = [] { return new httplib::ThreadPool(64); };
-
-  // Answer 503 for everything but health and metrics until ready.
-  im.metrics->Register(&im.http, prefix + "/metrics",
-                       [this, prefix](const httplib::Request& req, httplib::Response& res) {
-                         if (impl_->ready.load() || req.path == prefix + "/-/healthy" ||
-                             req.path == prefix + "/metrics") {
-                           return httplib::Server::HandlerResponse::Unhandled;
-                         }
-                         res.status = 503;
-                         res.set_content("Service Unavailable\n", "text/plain; charset=utf-8");
-                         return httplib::Server::HandlerResponse::Handled;
-                       });
+  im.metrics->Register(&im.router, prefix + "/metrics");
 
   ApiV1::Deps deps;
   deps.queryable = im.remote->queryable();
@@ -224,43 +214,43 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
     }
     return ri;
   };
-  deps.targets = [this](const httplib::Request& req) -> absl::StatusOr<std::string> {
+  deps.targets = [this](const web::Request& req) -> absl::StatusOr<std::string> {
     if (!impl_->scrapes) return std::string(R"({"activeTargets":[],"droppedTargets":[]})");
     return TargetsJson(*impl_->scrapes, req, MakeGlobalUrlOptions(flags_.external_url, port_));
   };
-  deps.rules = [this](const httplib::Request& req) -> absl::StatusOr<std::string> {
+  deps.rules = [this](const web::Request& req) -> absl::StatusOr<std::string> {
     if (!impl_->rules) return std::string(R"({"groups":[]})");
     return RulesJson(*impl_->rules, req);
   };
-  deps.alerts = [this](const httplib::Request&) -> absl::StatusOr<std::string> {
+  deps.alerts = [this](const web::Request&) -> absl::StatusOr<std::string> {
     if (!impl_->rules) return std::string(R"({"alerts":[]})");
     return AlertsJson(*impl_->rules);
   };
-  deps.alertmanagers = [this](const httplib::Request&) -> absl::StatusOr<std::string> {
+  deps.alertmanagers = [this](const web::Request&) -> absl::StatusOr<std::string> {
     if (!impl_->notifier) {
       return std::string(R"({"activeAlertmanagers":[],"droppedAlertmanagers":[]})");
     }
     return AlertmanagersJson(*impl_->notifier);
   };
-  deps.metadata = [this](const httplib::Request& req) -> absl::StatusOr<std::string> {
+  deps.metadata = [this](const web::Request& req) -> absl::StatusOr<std::string> {
     if (!impl_->scrapes) return std::string("{}");
     return MetadataJson(*impl_->scrapes, req);
   };
-  deps.targets_metadata = [this](const httplib::Request& req) -> absl::StatusOr<std::string> {
+  deps.targets_metadata = [this](const web::Request& req) -> absl::StatusOr<std::string> {
     if (!impl_->scrapes) return std::string("[]");
     return TargetsMetadataJson(*impl_->scrapes, req, MakeSelectorParser());
   };
   im.api = std::make_unique<ApiV1>(std::move(deps));
-  im.api->Register(&im.http, prefix);
+  im.api->Register(&im.router, prefix);
 
   const std::string api = prefix + "/api/v1";
   if (flags_.enable_remote_write_receiver) {
     im.remote_write = std::make_unique<RemoteWriteHandler>(im.remote->appendable());
-    im.remote_write->Register(&im.http, api + "/write");
+    im.remote_write->Register(&im.router, api + "/write");
   } else {
-    im.http.Post(api + "/write", [](const httplib::Request&, httplib::Response& res) {
-      res.status = 404;
-      res.set_content(
+    im.router.Post(api + "/write", [](const web::Request&, web::Response* res) {
+      res->status = 404;
+      res->SetContent(
           "remote write receiver needs to be enabled with "
           "--web.enable-remote-write-receiver\n",
           "text/plain; charset=utf-8");
@@ -270,78 +260,78 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
   rro.external_labels = config->global.external_labels;
   rro.sample_limit = flags_.remote_read_sample_limit;
   im.remote_read = std::make_unique<RemoteReadHandler>(&im.storage, rro);
-  im.remote_read->Register(&im.http, api + "/read");
+  im.remote_read->Register(&im.router, api + "/read");
 
   Federation::Options fo;
   fo.lookback_delta_ms = eo.lookback_delta_ms;
   fo.external_labels = config->global.external_labels;
   im.federation = std::make_unique<Federation>(&im.storage, MakeSelectorParser(), fo);
-  im.federation->Register(&im.http, prefix + "/federate");
+  im.federation->Register(&im.router, prefix + "/federate");
 
   // Admin API (snapshot, delete_series, clean_tombstones).
   auto admin = [this](auto fn) {
-    return [this, fn](const httplib::Request& req, httplib::Response& res) {
+    return [this, fn](const web::Request& req, web::Response* res) {
       if (!flags_.enable_admin_api) {
-        return ApiV1::WriteError(&res, "unavailable", "admin APIs disabled");
+        return ApiV1::WriteError(res, "unavailable", "admin APIs disabled");
       }
       fn(req, res);
     };
   };
   SelectorParser promql_selector = MakeSelectorParser();
-  auto delete_series = admin([this, promql_selector](const httplib::Request& req,
-                                                     httplib::Response& res) {
+  auto delete_series = admin([this, promql_selector](const web::Request& req,
+                                                     web::Response* res) {
     std::vector<std::vector<model::Matcher>> sets;
     auto range = req.params.equal_range("match[]");
     if (range.first == range.second) {
-      return ApiV1::WriteError(&res, "bad_data", "no match[] parameter provided");
+      return ApiV1::WriteError(res, "bad_data", "no match[] parameter provided");
     }
     for (auto it = range.first; it != range.second; ++it) {
       auto m = promql_selector(it->second);
       if (!m.ok()) {
-        return ApiV1::WriteError(&res, "bad_data", InvalidParam("match[]", m.status().message()));
+        return ApiV1::WriteError(res, "bad_data", InvalidParam("match[]", m.status().message()));
       }
       sets.push_back(std::move(*m));
     }
     int64_t start = model::kMinTimeMs, end = model::kMaxTimeMs;
-    if (!req.get_param_value("start").empty()) {
-      auto t = ParseTimeMs(req.get_param_value("start"));
-      if (!t.ok()) return ApiV1::WriteError(&res, "bad_data", InvalidParam("start", t.status().message()));
+    if (!req.Param("start").empty()) {
+      auto t = ParseTimeMs(req.Param("start"));
+      if (!t.ok()) return ApiV1::WriteError(res, "bad_data", InvalidParam("start", t.status().message()));
       start = *t;
     }
-    if (!req.get_param_value("end").empty()) {
-      auto t = ParseTimeMs(req.get_param_value("end"));
-      if (!t.ok()) return ApiV1::WriteError(&res, "bad_data", InvalidParam("end", t.status().message()));
+    if (!req.Param("end").empty()) {
+      auto t = ParseTimeMs(req.Param("end"));
+      if (!t.ok()) return ApiV1::WriteError(res, "bad_data", InvalidParam("end", t.status().message()));
       end = *t;
     }
     for (const auto& ms : sets) {
       absl::Status st = impl_->db->Delete(start, end, ms);
-      if (!st.ok()) return ApiV1::WriteError(&res, "internal", st.message());
+      if (!st.ok()) return ApiV1::WriteError(res, "internal", st.message());
     }
-    res.status = 204;
+    res->status = 204;
   });
-  auto clean = admin([this](const httplib::Request&, httplib::Response& res) {
+  auto clean = admin([this](const web::Request&, web::Response* res) {
     absl::Status st = impl_->db->CleanTombstones();
-    if (!st.ok()) return ApiV1::WriteError(&res, "internal", st.message());
-    res.status = 204;
+    if (!st.ok()) return ApiV1::WriteError(res, "internal", st.message());
+    res->status = 204;
   });
-  auto snapshot = admin([this](const httplib::Request& req, httplib::Response& res) {
-    bool skip_head = req.get_param_value("skip_head") == "true";
+  auto snapshot = admin([this](const web::Request& req, web::Response* res) {
+    bool skip_head = req.Param("skip_head") == "true";
     std::string name = absl::StrCat(
         absl::FormatTime("%Y%m%dT%H%M%SZ", absl::Now(), absl::UTCTimeZone()), "-",
         absl::StrCat(absl::Hex(absl::ToUnixNanos(absl::Now()) & 0xffffffff)));
     std::string dir = absl::StrCat(impl_->db->dir(), "/snapshots");
     ::mkdir(dir.c_str(), 0755);
     absl::Status st = impl_->db->Snapshot(absl::StrCat(dir, "/", name), !skip_head);
-    if (!st.ok()) return ApiV1::WriteError(&res, "internal", st.message());
+    if (!st.ok()) return ApiV1::WriteError(res, "internal", st.message());
     std::string data = R"({"name":)";
     AppendJsonString(name, &data);
     data.push_back('}');
-    ApiV1::WriteSuccess(&res, data);
+    ApiV1::WriteSuccess(res, data);
   });
   for (const char* m : {"POST", "PUT"}) {
     bool post = std::string(m) == "POST";
-    auto reg = [&](const std::string& path, httplib::Server::Handler h) {
-      if (post) im.http.Post(path, h); else im.http.Put(path, h);
+    auto reg = [&](const std::string& path, web::Handler h) {
+      if (post) im.router.Post(path, h); else im.router.Put(path, h);
     };
     reg(api + "/admin/tsdb/delete_series", delete_series);
     reg(api + "/admin/tsdb/clean_tombstones", clean);
@@ -349,48 +339,43 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
   }
 
   // Lifecycle.
-  im.http.Get(prefix + "/-/healthy", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("Vigil Server is Healthy.\n", "text/plain; charset=utf-8");
+  im.router.Get(prefix + "/-/healthy", [](const web::Request&, web::Response* res) {
+    res->SetContent("Vigil Server is Healthy.\n", "text/plain; charset=utf-8");
   });
-  im.http.Get(prefix + "/-/ready", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("Vigil Server is Ready.\n", "text/plain; charset=utf-8");
+  im.router.Get(prefix + "/-/ready", [](const web::Request&, web::Response* res) {
+    res->SetContent("Vigil Server is Ready.\n", "text/plain; charset=utf-8");
   });
   auto lifecycle = [this](bool quit) {
-    return [this, quit](const httplib::Request&, httplib::Response& res) {
+    return [this, quit](const web::Request&, web::Response* res) {
       if (!flags_.enable_lifecycle) {
-        res.status = 403;
-        res.set_content("Lifecycle API is not enabled.\n", "text/plain; charset=utf-8");
+        res->status = 403;
+        res->SetContent("Lifecycle API is not enabled.\n", "text/plain; charset=utf-8");
         return;
       }
       if (quit) {
-        res.set_content("Requesting termination... Goodbye!\n", "text/plain; charset=utf-8");
+        res->SetContent("Requesting termination... Goodbye!\n", "text/plain; charset=utf-8");
         RequestQuit();
         return;
       }
       absl::Status st = Reload();
       if (!st.ok()) {
-        res.status = 500;
-        res.set_content(absl::StrCat("failed to reload config: ", st.message(), "\n"),
+        res->status = 500;
+        res->SetContent(absl::StrCat("failed to reload config: ", st.message(), "\n"),
                         "text/plain; charset=utf-8");
       }
     };
   };
   for (const char* path : {"/-/reload", "/-/quit"}) {
     bool quit = std::string(path) == "/-/quit";
-    // Registered with a content reader so a bodiless `curl -X POST` (no
-    // Content-Length) is accepted, as Prometheus accepts it.
-    auto h = lifecycle(quit);
-    auto with_reader = [h](const httplib::Request& req, httplib::Response& res,
-                           const httplib::ContentReader&) { h(req, res); };
-    im.http.Post(prefix + path, with_reader);
-    im.http.Put(prefix + path, with_reader);
-    im.http.Get(prefix + path, [](const httplib::Request&, httplib::Response& res) {
-      res.status = 405;
-      res.set_content("Only POST or PUT requests allowed\n", "text/plain; charset=utf-8");
+    im.router.Post(prefix + path, lifecycle(quit));
+    im.router.Put(prefix + path, lifecycle(quit));
+    im.router.Get(prefix + path, [](const web::Request&, web::Response* res) {
+      res->status = 405;
+      res->SetContent("Only POST or PUT requests allowed\n", "text/plain; charset=utf-8");
     });
   }
   // The web UI (examples/ui): "/" redirects to the expression browser.
-  ui::RegisterUiRoutes(&im.http, prefix);
+  ui::RegisterUiRoutes(&im.router, prefix);
 
   // The server's own metrics from its parts.
   struct TsdbMetric {
@@ -491,19 +476,54 @@ std::shared_ptr<const Config> App::config() const {
   return config_;
 }
 
+web::ServerOptions App::HttpServerOptions() {
+  web::ServerOptions o;
+  // Answers the server gives itself (framing, limits) are JSON on API paths.
+  o.error_response = [](int status, absl::string_view message, absl::string_view target,
+                        web::Response* res) {
+    if (absl::StrContains(target, "/api/")) {
+      ApiV1::WriteError(res, "bad_data", message);
+      res->status = status;
+    } else {
+      res->SetContent(absl::StrCat(message, "\n"), "text/plain; charset=utf-8");
+    }
+  };
+  o.on_response = impl_->metrics->RequestObserver();
+  return o;
+}
+
+void App::ServeHttp(const web::Request& req, web::Response* res) {
+  Impl& im = *impl_;
+  // Everything but health and metrics answers 503 until the storage is open.
+  if (!im.ready.load()) {
+    const std::string prefix = flags_.route_prefix == "/" ? "" : flags_.route_prefix;
+    if (req.path != prefix + "/-/healthy" && req.path != prefix + "/metrics") {
+      res->status = 503;
+      res->SetContent("Service Unavailable\n", "text/plain; charset=utf-8");
+      return;
+    }
+  }
+  im.router.Dispatch(req, res);
+}
+
 absl::Status App::Start() {
   Impl& im = *impl_;
   std::string host;
   int port = 0;
   SplitHostPort(flags_.listen_address, &host, &port);
-  port_ = port == 0 ? im.http.bind_to_any_port(host)
-                    : (im.http.bind_to_port(host, port) ? port : -1);
-  if (port_ < 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", flags_.listen_address));
+  im.http = std::make_unique<web::Server>(HttpServerOptions(), [this](const web::Request& req,
+                                                                       web::Response* res) {
+    ServeHttp(req, res);
+  });
+  absl::StatusOr<int> bound = im.http->Listen(host, port);
+  if (!bound.ok()) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on --web.listen-address ",
+                                               flags_.listen_address, ": ",
+                                               bound.status().message()));
   }
-  http_thread_ = std::thread([this] { impl_->http.listen_after_bind(); });
-  Log("info", absl::StrCat("Server is ready to receive web requests. address=", host, ":", port_));
+  port_ = *bound;
+  im.http->Start();
+  Log("info", absl::StrCat("Start listening for connections address=", host, ":", port_));
 
   tsdb::Options to;
   VIGIL_ASSIGN_OR_RETURN(int64_t retention, DurationFlagMs(flags_.retention_time, 0));
@@ -675,8 +695,7 @@ void App::Shutdown() {
   }
   Impl& im = *impl_;
   im.ready.store(false);
-  im.http.stop();
-  if (http_thread_.joinable()) http_thread_.join();
+  if (im.http) im.http->Stop();
   if (im.grpc_server) im.grpc_server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
   if (im.discovery) im.discovery->Stop();
   if (im.notify_discovery) im.notify_discovery->Stop();

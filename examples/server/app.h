@@ -34,6 +34,7 @@
 #include "absl/time/time.h"
 #include "examples/server/config.h"
 #include "examples/server/flags.h"
+#include "libweb/http/server.h"
 
 namespace vigil::server {
 
@@ -70,12 +71,15 @@ class App {
   App(Flags flags, std::shared_ptr<const Config> config);
   absl::Status Apply(const Config& config);
   void Shutdown();
+  // The HTTP server's limits, error answers and request metrics.
+  web::ServerOptions HttpServerOptions();
+  // Every HTTP request: the readiness gate, then the routes.
+  void ServeHttp(const web::Request& req, web::Response* res);
 
   const Flags flags_;
   std::unique_ptr<Impl> impl_;
   int port_ = -1;
   int grpc_port_ = -1;
-  std::thread http_thread_;
 
   mutable absl::Mutex mu_;
   std::shared_ptr<const Config> config_ ABSL_GUARDED_BY(mu_);

@@ -30,14 +30,13 @@ using nlohmann::json;
 class FakeAlertmanager {
  public:
   FakeAlertmanager() {
-    http_.server()->Post("/api/v2/alerts", [this](const httplib::Request& req,
-                                                  httplib::Response& res) {
+    http_.router()->Post("/api/v2/alerts", [this](const web::Request& req, web::Response* res) {
       json body = json::parse(req.body, nullptr, false);
       std::lock_guard<std::mutex> l(mu_);
       if (body.is_array()) {
         for (const json& a : body) alerts_.push_back(a);
       }
-      res.status = 200;
+      res->status = 200;
     });
   }
   int Start() { return http_.Start(); }

@@ -45,8 +45,8 @@ class AppRemoteTest : public ::testing::Test {
   void SetUp() override {
     dir_ = absl::StrCat(std::getenv("TEST_TMPDIR"), "/app_remote");
     std::system(absl::StrCat("rm -rf ", dir_, " && mkdir -p ", dir_).c_str());
-    target_.server()->Get("/metrics", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("# TYPE fixture_temperature gauge\nfixture_temperature 21.5\n",
+    target_.router()->Get("/metrics", [](const web::Request&, web::Response* res) {
+      res->SetContent("# TYPE fixture_temperature gauge\nfixture_temperature 21.5\n",
                       "text/plain; version=0.0.4");
     });
     ASSERT_GT(target_.Start(), 0);

@@ -31,9 +31,9 @@ class AppTest : public ::testing::Test {
                                                              ->current_test_info()
                                                              ->name());
     std::system(absl::StrCat("rm -rf ", dir_, " && mkdir -p ", dir_).c_str());
-    target_.server()->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    target_.router()->Get("/metrics", [this](const web::Request&, web::Response* res) {
       ++scrapes_;
-      res.set_content(absl::StrCat("# TYPE fixture_requests_total counter\n"
+      res->SetContent(absl::StrCat("# TYPE fixture_requests_total counter\n"
                                    "fixture_requests_total{code=\"200\"} ",
                                    scrapes_.load() * 10,
                                    "\n# TYPE fixture_temperature gauge\n"
@@ -236,6 +236,44 @@ TEST_F(AppTest, BadConfigFailsCreate) {
   ASSERT_FALSE(app.ok());
   EXPECT_NE(app.status().message().find("prometheus.yml:2:"), absl::string_view::npos)
       << app.status();
+}
+
+// A rule file whose expression does not parse fails the reload, as in
+// Prometheus: the old rules keep running and the reload metric says 0.
+TEST_F(AppTest, ReloadWithInvalidRuleExpressionKeepsOldRules) {
+  absl::StatusOr<std::unique_ptr<App>> app = App::Create(MakeFlags());
+  ASSERT_TRUE(app.ok()) << app.status();
+  ASSERT_TRUE((*app)->Start().ok());
+  httplib::Client c("127.0.0.1", (*app)->port());
+  c.set_read_timeout(10, 0);
+  WaitFor(&c, "/api/v1/rules", [](const json& j) {
+    return j["data"]["groups"].size() == 1 && j["data"]["groups"][0]["rules"].size() == 2;
+  });
+
+  std::ofstream(dir_ + "/rules.yml") << R"(groups:
+- name: fixture
+  interval: 1s
+  rules:
+  - record: fixture:requests:sum
+    expr: sum(
+)";
+  absl::Status st = (*app)->Reload();
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
+  EXPECT_NE(st.message().find("could not parse expression"), absl::string_view::npos) << st;
+
+  json rules = GetJson(&c, "/api/v1/rules");
+  ASSERT_EQ(rules["data"]["groups"].size(), 1u) << rules.dump();
+  ASSERT_EQ(rules["data"]["groups"][0]["rules"].size(), 2u) << rules.dump();
+  EXPECT_EQ(rules["data"]["groups"][0]["rules"][0]["query"], "sum(fixture_requests_total)");
+  EXPECT_EQ(rules["data"]["groups"][0]["rules"][1]["name"], "Hot");
+  httplib::Result metrics = c.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("\nprometheus_config_last_reload_successful 0\n"),
+            std::string::npos)
+      << metrics->body;
+  EXPECT_EQ(GetJson(&c, "/api/v1/status/runtimeinfo")["data"]["reloadConfigSuccess"], false);
+  (*app)->RequestQuit();
+  (*app)->Wait();
 }
 
 }  // namespace

@@ -141,20 +141,20 @@ absl::StatusOr<std::string> Federation::Render(
   return text;
 }
 
-void Federation::Register(httplib::Server* server, const std::string& path) {
-  server->Get(path, [this](const httplib::Request& req, httplib::Response& res) {
+void Federation::Register(web::Router* server, const std::string& path) {
+  server->Get(path, [this](const web::Request& req, web::Response* res) {
     std::vector<std::string> selectors;
     auto range = req.params.equal_range("match[]");
     for (auto it = range.first; it != range.second; ++it) selectors.push_back(it->second);
     absl::StatusOr<std::string> text = Render(selectors);
     if (!text.ok()) {
       bool bad = text.status().code() == absl::StatusCode::kInvalidArgument;
-      res.status = bad ? 400 : 500;
-      res.set_content(std::string(text.status().message()) + "\n",
+      res->status = bad ? 400 : 500;
+      res->SetContent(std::string(text.status().message()) + "\n",
                       "text/plain; charset=utf-8");
       return;
     }
-    res.set_content(std::move(*text), "text/plain; version=0.0.4; charset=utf-8");
+    res->SetContent(std::move(*text), "text/plain; version=0.0.4; charset=utf-8");
   });
 }
 

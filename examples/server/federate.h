@@ -18,7 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
-#include "httplib.h"
+#include "libweb/http/router.h"
 #include "libtsdb/storage/querier.h"
 #include "model/labels.h"
 #include "model/matcher.h"
@@ -42,7 +42,7 @@ class Federation {
   // selector that does not parse; storage errors pass through.
   absl::StatusOr<std::string> Render(const std::vector<std::string>& selectors);
 
-  void Register(httplib::Server* server, const std::string& path);
+  void Register(web::Router* server, const std::string& path);
 
   // Replaces the external labels (a config reload); later renders use them.
   void SetExternalLabels(model::Labels labels);

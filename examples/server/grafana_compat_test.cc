@@ -55,17 +55,17 @@ class GrafanaCompatTest : public ::testing::Test {
     deps.parse_selector = MakeSelectorParser();
     deps.format_query = FormatPromQL;
     deps.build_info.version = "3.0.0+vigil.0.1.0";
-    deps.metadata = [this](const httplib::Request& req) {
+    deps.metadata = [this](const web::Request& req) {
       return MetadataJson(*scrapes_, req);
     };
-    deps.targets_metadata = [this](const httplib::Request& req) {
+    deps.targets_metadata = [this](const web::Request& req) {
       return TargetsMetadataJson(*scrapes_, req, MakeSelectorParser());
     };
     api_ = std::make_unique<ApiV1>(std::move(deps));
-    api_->Register(http_.server());
+    api_->Register(http_.router());
     // The page the scrape manager scrapes for metadata.
-    http_.server()->Get("/metrics", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content(
+    http_.router()->Get("/metrics", [](const web::Request&, web::Response* res) {
+      res->SetContent(
           "# HELP http_requests_total Total HTTP requests by code.\n"
           "# TYPE http_requests_total counter\n"
           "http_requests_total{code=\"200\"} 7\n"

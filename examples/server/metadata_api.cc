@@ -15,10 +15,10 @@ namespace vigil::server {
 namespace {
 
 // Go's strconv.Atoi on a parameter; `def` when absent.
-absl::StatusOr<int64_t> IntParam(const httplib::Request& req,
+absl::StatusOr<int64_t> IntParam(const web::Request& req,
                                  const std::string& name, int64_t def) {
-  if (!req.has_param(name)) return def;
-  std::string v = req.get_param_value(name);
+  if (!req.HasParam(name)) return def;
+  std::string v = req.Param(name);
   if (v.empty()) return def;
   int64_t n;
   if (!absl::SimpleAtoi(v, &n)) {
@@ -39,12 +39,12 @@ void WriteMeta(JsonWriter* w, const scrape::MetricMetadata& m) {
 }  // namespace
 
 absl::StatusOr<std::string> MetadataJson(const scrape::Manager& manager,
-                                         const httplib::Request& req) {
+                                         const web::Request& req) {
   absl::StatusOr<int64_t> limit = IntParam(req, "limit", -1);
   if (!limit.ok()) return limit.status();
   absl::StatusOr<int64_t> per_metric = IntParam(req, "limit_per_metric", -1);
   if (!per_metric.ok()) return per_metric.status();
-  const std::string metric = req.get_param_value("metric");
+  const std::string metric = req.Param("metric");
   using Key = std::tuple<std::string, std::string, std::string>;
   // Distinct (type, help, unit) per metric, in first-seen order.
   std::map<std::string, std::vector<Key>> by_metric;
@@ -90,12 +90,12 @@ absl::StatusOr<std::string> MetadataJson(const scrape::Manager& manager,
 }
 
 absl::StatusOr<std::string> TargetsMetadataJson(
-    const scrape::Manager& manager, const httplib::Request& req,
+    const scrape::Manager& manager, const web::Request& req,
     const SelectorParser& parse_selector) {
   absl::StatusOr<int64_t> limit = IntParam(req, "limit", -1);
   if (!limit.ok()) return limit.status();
   std::vector<model::Matcher> matchers;
-  const std::string match_target = req.get_param_value("match_target");
+  const std::string match_target = req.Param("match_target");
   if (!match_target.empty()) {
     if (!parse_selector) {
       return absl::InvalidArgumentError(
@@ -108,7 +108,7 @@ absl::StatusOr<std::string> TargetsMetadataJson(
     }
     matchers = std::move(*m);
   }
-  const std::string metric = req.get_param_value("metric");
+  const std::string metric = req.Param("metric");
   JsonWriter w;
   w.BeginArray();
   int64_t n = 0;

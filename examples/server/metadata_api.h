@@ -27,16 +27,16 @@
 
 #include "absl/status/statusor.h"
 #include "examples/server/api_v1.h"
-#include "httplib.h"
+#include "libweb/http/router.h"
 #include "libscrape/manager.h"
 
 namespace vigil::server {
 
 absl::StatusOr<std::string> MetadataJson(const scrape::Manager& manager,
-                                         const httplib::Request& req);
+                                         const web::Request& req);
 
 absl::StatusOr<std::string> TargetsMetadataJson(
-    const scrape::Manager& manager, const httplib::Request& req,
+    const scrape::Manager& manager, const web::Request& req,
     const SelectorParser& parse_selector);
 
 }  // namespace vigil::server

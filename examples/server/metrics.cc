@@ -198,25 +198,16 @@ std::string ServerMetrics::HandlerLabel(absl::string_view path) {
   return "other";
 }
 
-namespace {
-thread_local absl::Time request_start;
-}  // namespace
+std::function<void(const web::Request&, const web::Response&, absl::Duration)>
+ServerMetrics::RequestObserver() {
+  return [this](const web::Request& req, const web::Response& res, absl::Duration took) {
+    ObserveRequest(HandlerLabel(req.path), res.status, took);
+  };
+}
 
-void ServerMetrics::Register(
-    httplib::Server* server, const std::string& path,
-    std::function<httplib::Server::HandlerResponse(const httplib::Request&,
-                                                   httplib::Response&)> gate) {
-  server->set_pre_routing_handler(
-      [gate](const httplib::Request& req, httplib::Response& res) {
-        request_start = absl::Now();
-        if (gate) return gate(req, res);
-        return httplib::Server::HandlerResponse::Unhandled;
-      });
-  server->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-    ObserveRequest(HandlerLabel(req.path), res.status, absl::Now() - request_start);
-  });
-  server->Get(path, [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(Render(), "text/plain; version=0.0.4; charset=utf-8");
+void ServerMetrics::Register(web::Router* router, const std::string& path) {
+  router->Get(path, [this](const web::Request&, web::Response* res) {
+    res->SetContent(Render(), "text/plain; version=0.0.4; charset=utf-8");
   });
 }
 

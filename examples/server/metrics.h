@@ -23,7 +23,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "httplib.h"
+#include "libweb/http/router.h"
 
 namespace vigil::server {
 
@@ -61,12 +61,12 @@ class ServerMetrics {
   // The text exposition format (version 0.0.4) of every metric.
   std::string Render() const;
 
-  // Instruments `server` (every request is observed) and serves
-  // GET `path` with Render(). `gate`, when set, runs before routing (it may
-  // answer the request itself, e.g. 503 while the server is not ready).
-  void Register(httplib::Server* server, const std::string& path,
-                std::function<httplib::Server::HandlerResponse(
-                    const httplib::Request&, httplib::Response&)> gate = nullptr);
+  // Serves GET `path` with Render().
+  void Register(web::Router* router, const std::string& path);
+  // An on_response hook for web::ServerOptions that observes every request
+  // in prometheus_http_requests_total and _request_duration_seconds.
+  std::function<void(const web::Request&, const web::Response&, absl::Duration)>
+  RequestObserver();
 
   // The route pattern a request path belongs to, so label values stay
   // bounded: "/api/v1/label/:name/values", "/static/*", or "other".

@@ -29,10 +29,12 @@ TEST(ServerMetricsTest, ServesOwnMetricsAndCountsRequests) {
                 "gauge", [&series] { return series; });
   m.SetReady(true);
   m.SetReloadResult(true, absl::FromUnixSeconds(1700000000));
-  testing::HttpTestServer http;
-  m.Register(http.server(), "/metrics");
-  http.server()->Get("/-/healthy", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok", "text/plain");
+  web::ServerOptions so;
+  so.on_response = m.RequestObserver();
+  testing::HttpTestServer http(so);
+  m.Register(http.router(), "/metrics");
+  http.router()->Get("/-/healthy", [](const web::Request&, web::Response* res) {
+    res->SetContent("ok", "text/plain");
   });
   ASSERT_GT(http.Start(), 0);
   auto client = http.NewClient();
@@ -40,8 +42,8 @@ TEST(ServerMetricsTest, ServesOwnMetricsAndCountsRequests) {
   ASSERT_TRUE(client->Get("/-/healthy"));
   ASSERT_TRUE(client->Get("/nope"));
   series = 43;
-  // The logger observes a request after answering it, each connection on
-  // its own thread: poll (bounded) until all three are counted.
+  // A request is observed on a handler thread as its answer is sent: poll
+  // (bounded) until all three are counted.
   auto all_counted = [](const std::string& body) {
     return body.find("code=\"404\"") != std::string::npos &&
            (HasLine(body, "prometheus_http_requests_total{code=\"200\",handler=\"/-/healthy\"} 2") ||

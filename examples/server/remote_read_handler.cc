@@ -215,28 +215,28 @@ absl::StatusOr<RemoteReadHandler::Response> RemoteReadHandler::Read(
   return out;
 }
 
-void RemoteReadHandler::Handle(const httplib::Request& req,
-                               httplib::Response* res) {
+void RemoteReadHandler::Handle(const web::Request& req,
+                               web::Response* res) {
   absl::StatusOr<Response> r = Read(req.body);
   if (!r.ok()) {
     bool client = r.status().code() == absl::StatusCode::kInvalidArgument ||
                   r.status().code() == absl::StatusCode::kResourceExhausted;
     res->status = client ? 400 : 500;
-    res->set_content(std::string(r.status().message()) + "\n",
+    res->SetContent(std::string(r.status().message()) + "\n",
                      "text/plain; charset=utf-8");
     return;
   }
   if (!r->content_encoding.empty()) {
-    res->set_header("Content-Encoding", r->content_encoding);
+    res->SetHeader("Content-Encoding", r->content_encoding);
   }
   res->status = 200;
-  res->set_content(std::move(r->body), r->content_type.c_str());
+  res->SetContent(std::move(r->body), r->content_type.c_str());
 }
 
-void RemoteReadHandler::Register(httplib::Server* server,
+void RemoteReadHandler::Register(web::Router* server,
                                  const std::string& path) {
-  server->Post(path, [this](const httplib::Request& req, httplib::Response& res) {
-    Handle(req, &res);
+  server->Post(path, [this](const web::Request& req, web::Response* res) {
+    Handle(req, res);
   });
 }
 

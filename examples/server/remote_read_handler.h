@@ -25,7 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "httplib.h"
+#include "libweb/http/router.h"
 #include "libtsdb/storage/querier.h"
 #include "model/labels.h"
 
@@ -54,8 +54,8 @@ class RemoteReadHandler {
   // or the storage's error.
   absl::StatusOr<Response> Read(absl::string_view snappy_body);
 
-  void Register(httplib::Server* server, const std::string& path);
-  void Handle(const httplib::Request& req, httplib::Response* res);
+  void Register(web::Router* server, const std::string& path);
+  void Handle(const web::Request& req, web::Response* res);
 
  private:
   storage::Queryable* db_;

@@ -49,7 +49,7 @@ class RemoteReadHandlerTest : public ::testing::Test {
     RemoteReadHandler::Options opts;
     opts.external_labels = model::Labels::FromPairs({{"cluster", "eu"}});
     handler_ = std::make_unique<RemoteReadHandler>(&db_, opts);
-    handler_->Register(http_.server(), "/api/v1/read");
+    handler_->Register(http_.router(), "/api/v1/read");
     ASSERT_GT(http_.Start(), 0);
     client_ = http_.NewClient();
   }

@@ -73,6 +73,7 @@ absl::Status RemoteWriteHandler::Write(absl::string_view snappy_body) {
                                        s.timestamp());
         if (kind == storage::AppendError::kOutOfOrder ||
             kind == storage::AppendError::kOutOfBounds ||
+            kind == storage::AppendError::kTooFarInFuture ||
             kind == storage::AppendError::kDuplicate) {
           return absl::FailedPreconditionError(msg);
         }
@@ -92,6 +93,7 @@ absl::Status RemoteWriteHandler::Write(absl::string_view snappy_body) {
     storage::AppendError kind = storage::ClassifyAppendError(commit);
     if (kind == storage::AppendError::kOutOfOrder ||
         kind == storage::AppendError::kOutOfBounds ||
+        kind == storage::AppendError::kTooFarInFuture ||
         kind == storage::AppendError::kDuplicate) {
       return absl::FailedPreconditionError(commit.message());
     }
@@ -106,20 +108,20 @@ absl::Status RemoteWriteHandler::Write(absl::string_view snappy_body) {
   return absl::OkStatus();
 }
 
-void RemoteWriteHandler::Handle(const httplib::Request& req,
-                                httplib::Response* res) {
-  std::string type = req.get_header_value("Content-Type");
+void RemoteWriteHandler::Handle(const web::Request& req,
+                                web::Response* res) {
+  std::string type = req.Header("Content-Type");
   if (absl::StrContains(type, "io.prometheus.write.v2.Request")) {
     res->status = 415;
-    res->set_content(
+    res->SetContent(
         "remote write 2.0 (io.prometheus.write.v2.Request) is not supported\n",
         "text/plain; charset=utf-8");
     return;
   }
-  std::string encoding = req.get_header_value("Content-Encoding");
+  std::string encoding = req.Header("Content-Encoding");
   if (!encoding.empty() && encoding != "snappy") {
     res->status = 415;
-    res->set_content(
+    res->SetContent(
         absl::StrCat("unsupported Content-Encoding \"", encoding,
                      "\"; remote write needs snappy\n"),
         "text/plain; charset=utf-8");
@@ -133,13 +135,13 @@ void RemoteWriteHandler::Handle(const httplib::Request& req,
   bool client_error = st.code() == absl::StatusCode::kInvalidArgument ||
                        st.code() == absl::StatusCode::kFailedPrecondition;
   res->status = client_error ? 400 : 500;
-  res->set_content(std::string(st.message()) + "\n", "text/plain; charset=utf-8");
+  res->SetContent(std::string(st.message()) + "\n", "text/plain; charset=utf-8");
 }
 
-void RemoteWriteHandler::Register(httplib::Server* server,
+void RemoteWriteHandler::Register(web::Router* server,
                                   const std::string& path) {
-  server->Post(path, [this](const httplib::Request& req, httplib::Response& res) {
-    Handle(req, &res);
+  server->Post(path, [this](const web::Request& req, web::Response* res) {
+    Handle(req, res);
   });
 }
 

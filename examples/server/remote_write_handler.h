@@ -20,7 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "httplib.h"
+#include "libweb/http/router.h"
 #include "libtsdb/storage/appender.h"
 
 namespace vigil::server {
@@ -43,10 +43,10 @@ class RemoteWriteHandler {
   absl::Status Write(absl::string_view snappy_body);
 
   // Registers `POST <path>`.
-  void Register(httplib::Server* server, const std::string& path);
+  void Register(web::Router* server, const std::string& path);
 
   // HTTP entry point.
-  void Handle(const httplib::Request& req, httplib::Response* res);
+  void Handle(const web::Request& req, web::Response* res);
 
   int64_t samples_appended() const { return samples_.load(); }
   int64_t requests_failed() const { return failed_.load(); }

@@ -5,9 +5,11 @@
 
 #include "examples/server/testing/http_test_server.h"
 #include "gtest/gtest.h"
+#include "libtsdb/db.h"
 #include "libtsdb/storage/memory_storage.h"
 #include "model/matcher.h"
 #include "model/proto/remote.pb.h"
+#include "model/timestamp.h"
 #include "snappy.h"
 
 namespace vigil::server {
@@ -52,7 +54,7 @@ std::vector<std::pair<int64_t, double>> Read(storage::MemoryStorage* db,
 class RemoteWriteHandlerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    handler_.Register(http_.server(), "/api/v1/write");
+    handler_.Register(http_.router(), "/api/v1/write");
     ASSERT_GT(http_.Start(), 0);
     client_ = http_.NewClient();
   }
@@ -151,6 +153,30 @@ TEST(RemoteWriteLimitTest, OversizedDecodedBodyRefused) {
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(st.message().find("exceeds the limit"), absl::string_view::npos);
   EXPECT_EQ(db.NumSamples(), 0u);
+}
+
+// Through the TSDB: a sample a century ahead refuses its request as an
+// out-of-bounds one does (400: the sender drops it rather than retrying)
+// without moving the head, so the next current request is stored.
+TEST(RemoteWriteTsdbTest, FarFutureSampleIsRefusedAndLaterWritesLand) {
+  auto db = tsdb::DB::Open(::testing::TempDir() + "/rw_future", tsdb::Options());
+  ASSERT_TRUE(db.ok()) << db.status();
+  RemoteWriteHandler h(db->get());
+  const int64_t now = model::NowMillis();
+  prometheus::WriteRequest bad;
+  AddSeries(&bad, {{"__name__", "cpu"}}, {{now + 100LL * 365 * 24 * 3600 * 1000, 1}});
+  absl::Status st = h.Write(Encode(bad));
+  EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition) << st;
+  EXPECT_NE(st.message().find("too far in the future"), absl::string_view::npos) << st;
+
+  prometheus::WriteRequest good;
+  AddSeries(&good, {{"__name__", "cpu"}}, {{now, 2}, {now + 15000, 3}});
+  EXPECT_TRUE(h.Write(Encode(good)).ok());
+  tsdb::DBStats stats = (*db)->Stats();
+  EXPECT_EQ(stats.head.too_far_in_future, 1u);
+  EXPECT_EQ(stats.head.samples_appended, 2u);
+  EXPECT_EQ(h.requests_failed(), 1);
+  ASSERT_TRUE((*db)->Close().ok());
 }
 
 }  // namespace

@@ -29,7 +29,7 @@ std::string TimeOrZero(int64_t ms) {
   return FormatRfc3339Nano(ms);
 }
 
-std::set<std::string> Values(const httplib::Request& req, const char* name) {
+std::set<std::string> Values(const web::Request& req, const char* name) {
   std::set<std::string> out;
   auto range = req.params.equal_range(name);
   for (auto it = range.first; it != range.second; ++it) out.insert(it->second);
@@ -70,15 +70,15 @@ std::string FormatRfc3339Nano(int64_t ms) {
 }
 
 absl::StatusOr<std::string> RulesJson(const rules::Manager& manager,
-                                      const httplib::Request& req) {
-  std::string type = req.get_param_value("type");
+                                      const web::Request& req) {
+  std::string type = req.Param("type");
   if (!type.empty() && type != "alert" && type != "record") {
     return absl::InvalidArgumentError(
         absl::StrCat("invalid parameter \"type\": not supported value \"", type, "\""));
   }
   bool want_alerts = type.empty() || type == "alert";
   bool want_records = type.empty() || type == "record";
-  bool exclude_alerts = req.get_param_value("exclude_alerts") == "true";
+  bool exclude_alerts = req.Param("exclude_alerts") == "true";
   std::set<std::string> names = Values(req, "rule_name[]");
   std::set<std::string> groups = Values(req, "rule_group[]");
   std::set<std::string> files = Values(req, "file[]");

@@ -20,14 +20,14 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "httplib.h"
+#include "libweb/http/router.h"
 #include "librules/manager.h"
 
 namespace vigil::server {
 
 // data of /api/v1/rules; InvalidArgument for a bad `type`.
 absl::StatusOr<std::string> RulesJson(const rules::Manager& manager,
-                                      const httplib::Request& req);
+                                      const web::Request& req);
 
 // data of /api/v1/alerts.
 std::string AlertsJson(const rules::Manager& manager);

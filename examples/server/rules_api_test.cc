@@ -52,8 +52,8 @@ class RulesApiTest : public ::testing::Test {
     for (const auto& g : manager_->Groups()) g->Eval(300000);
   }
 
-  httplib::Request Req(std::vector<std::pair<std::string, std::string>> params) {
-    httplib::Request r;
+  web::Request Req(std::vector<std::pair<std::string, std::string>> params) {
+    web::Request r;
     for (auto& [k, v] : params) r.params.emplace(k, v);
     return r;
   }

@@ -98,16 +98,16 @@ std::string GlobalUrl(absl::string_view scrape_url, const GlobalUrlOptions& opts
 }
 
 absl::StatusOr<std::string> TargetsJson(const scrape::Manager& manager,
-                                        const httplib::Request& req,
+                                        const web::Request& req,
                                         const GlobalUrlOptions& global) {
-  std::string state = absl::AsciiStrToLower(req.get_param_value("state"));
+  std::string state = absl::AsciiStrToLower(req.Param("state"));
   if (!state.empty() && state != "active" && state != "dropped" && state != "any") {
     return absl::InvalidArgumentError(
         absl::StrCat("invalid parameter \"state\": unknown state \"", state, "\""));
   }
   bool active = state.empty() || state == "any" || state == "active";
   bool dropped = state.empty() || state == "any" || state == "dropped";
-  std::string pool = req.get_param_value("scrapePool");
+  std::string pool = req.Param("scrapePool");
   JsonWriter w;
   w.BeginObject();
   w.Key("activeTargets");

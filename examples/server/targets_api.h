@@ -23,7 +23,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "httplib.h"
+#include "libweb/http/router.h"
 #include "libscrape/manager.h"
 
 namespace vigil::server {
@@ -48,7 +48,7 @@ GlobalUrlOptions MakeGlobalUrlOptions(absl::string_view external_url, int listen
 std::string GlobalUrl(absl::string_view scrape_url, const GlobalUrlOptions& opts);
 
 absl::StatusOr<std::string> TargetsJson(const scrape::Manager& manager,
-                                        const httplib::Request& req,
+                                        const web::Request& req,
                                         const GlobalUrlOptions& global = {});
 
 }  // namespace vigil::server

@@ -1,38 +1,39 @@
 #include "examples/ui/routes.h"
 
 #include "examples/ui/assets.h"
+#include "re2/re2.h"
 
 namespace vigil::ui {
 namespace {
 
-void ServeAsset(const Asset& asset, const httplib::Request& req, httplib::Response& res) {
-  res.set_header("ETag", asset.etag);
-  res.set_header("Cache-Control", "no-cache");
-  res.set_header("X-Content-Type-Options", "nosniff");
-  if (req.has_header("If-None-Match") &&
-      EtagMatches(req.get_header_value("If-None-Match"), asset.etag)) {
-    res.status = 304;
+void ServeAsset(const Asset& asset, const web::Request& req, web::Response* res) {
+  res->SetHeader("ETag", asset.etag);
+  res->SetHeader("Cache-Control", "no-cache");
+  res->SetHeader("X-Content-Type-Options", "nosniff");
+  if (req.HasHeader("If-None-Match") &&
+      EtagMatches(req.Header("If-None-Match"), asset.etag)) {
+    res->status = 304;
     return;
   }
-  res.set_content(asset.data, asset.size, asset.content_type);
+  res->SetContent(std::string(asset.data, asset.size), asset.content_type);
 }
 
 }  // namespace
 
-void RegisterUiRoutes(httplib::Server* server, const std::string& prefix) {
-  server->Get(prefix + "/", [prefix](const httplib::Request&, httplib::Response& res) {
-    res.set_redirect(prefix + "/query");
+void RegisterUiRoutes(web::Router* server, const std::string& prefix) {
+  server->Get(prefix + "/", [prefix](const web::Request&, web::Response* res) {
+    res->SetRedirect(prefix + "/query");
   });
   for (const char* route : PageRoutes()) {
-    server->Get(prefix + route, [](const httplib::Request& req, httplib::Response& res) {
+    server->Get(prefix + route, [](const web::Request& req, web::Response* res) {
       ServeAsset(IndexHtml(), req, res);
     });
   }
-  server->Get(prefix + R"(/static/(.+))", [](const httplib::Request& req, httplib::Response& res) {
-    const Asset* asset = FindAsset("/static/" + req.matches[1].str());
+  server->HandlePattern("GET", RE2::QuoteMeta(prefix) + R"(/static/(.+))", [](const web::Request& req, web::Response* res) {
+    const Asset* asset = FindAsset("/static/" + req.path_groups[0]);
     if (asset == nullptr) {
-      res.status = 404;
-      res.set_content("404 page not found\n", "text/plain; charset=utf-8");
+      res->status = 404;
+      res->SetContent("404 page not found\n", "text/plain; charset=utf-8");
       return;
     }
     ServeAsset(*asset, req, res);

@@ -1,4 +1,4 @@
-// Serves the embedded web UI (assets.h) on a cpp-httplib server.
+// Serves the embedded web UI (assets.h) through a libweb router.
 //
 //   RegisterUiRoutes(&server, prefix);   // prefix "" or "/vigil"
 //
@@ -19,11 +19,11 @@
 
 #include <string>
 
-#include "httplib.h"
+#include "libweb/http/router.h"
 
 namespace vigil::ui {
 
-void RegisterUiRoutes(httplib::Server* server, const std::string& prefix);
+void RegisterUiRoutes(web::Router* server, const std::string& prefix);
 
 }  // namespace vigil::ui
 

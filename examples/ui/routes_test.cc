@@ -8,6 +8,7 @@
 #include "examples/ui/assets.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
+#include "libweb/http/server.h"
 
 namespace vigil::ui {
 namespace {
@@ -16,28 +17,25 @@ class RoutesTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     prefix_ = GetParam();
-    RegisterUiRoutes(&server_, prefix_);
-    server_.Get(prefix_ + "/api/v1/query", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("{}", "application/json");
+    RegisterUiRoutes(&router_, prefix_);
+    router_.Get(prefix_ + "/api/v1/query", [](const web::Request&, web::Response* res) {
+      res->SetContent("{}", "application/json");
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    for (int i = 0; i < 400 && !server_.is_running(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    absl::StatusOr<int> port = server_.Listen("127.0.0.1", 0);
+    ASSERT_TRUE(port.ok()) << port.status();
+    port_ = *port;
+    server_.Start();
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
     client_->set_connection_timeout(5, 0);
     client_->set_read_timeout(10, 0);
   }
-  void TearDown() override {
-    server_.stop();
-    if (thread_.joinable()) thread_.join();
-  }
+  void TearDown() override { server_.Stop(); }
 
   std::string prefix_;
-  httplib::Server server_;
-  std::thread thread_;
+  web::Router router_;
+  web::Server server_{web::ServerOptions(), [this](const web::Request& req, web::Response* res) {
+                        router_.Dispatch(req, res);
+                      }};
   int port_ = -1;
   std::unique_ptr<httplib::Client> client_;
 };

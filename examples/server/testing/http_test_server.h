@@ -1,6 +1,6 @@
-// A cpp-httplib server on 127.0.0.1 with a kernel-chosen port, listening on
-// a background thread for the life of the object; for in-process HTTP
-// tests. Register handlers on server() before Start().
+// A libweb server on 127.0.0.1 with a kernel-chosen port, serving a router
+// for the life of the object; for in-process HTTP tests. Add routes to
+// router() before Start(); NewClient() gives a cpp-httplib client for it.
 //
 // Thread safety: Start() and the destructor from the owning thread only.
 
@@ -8,31 +8,30 @@
 #define VIGIL_EXAMPLES_SERVER_TESTING_HTTP_TEST_SERVER_H_
 
 #include <memory>
-#include <thread>
+#include <utility>
 
 #include "httplib.h"
+#include "libweb/http/router.h"
+#include "libweb/http/server.h"
 
 namespace vigil::server::testing {
 
 class HttpTestServer {
  public:
-  HttpTestServer() = default;
-  ~HttpTestServer() {
-    server_.stop();
-    if (thread_.joinable()) thread_.join();
-  }
+  explicit HttpTestServer(web::ServerOptions options = web::ServerOptions())
+      : server_(std::move(options), [this](const web::Request& req, web::Response* res) {
+          router_.Dispatch(req, res);
+        }) {}
+  ~HttpTestServer() { server_.Stop(); }
 
-  httplib::Server* server() { return &server_; }
+  web::Router* router() { return &router_; }
 
-  // Binds and starts listening; returns the port, or -1 when binding fails.
+  // Binds and starts serving; returns the port, or -1 when binding fails.
   int Start() {
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    if (port_ < 0) return -1;
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    // Wait (bounded) until the accept loop runs.
-    for (int i = 0; i < 200 && !server_.is_running(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    absl::StatusOr<int> port = server_.Listen("127.0.0.1", 0);
+    if (!port.ok()) return -1;
+    port_ = *port;
+    server_.Start();
     return port_;
   }
 
@@ -49,8 +48,8 @@ class HttpTestServer {
   }
 
  private:
-  httplib::Server server_;
-  std::thread thread_;
+  web::Router router_;
+  web::Server server_;
   int port_ = -1;
 };
 
