@@ -11,7 +11,8 @@ namespace {
 void Count(const absl::Status& s, AppendCounts* counts) {
   switch (storage::ClassifyAppendError(s)) {
     case storage::AppendError::kOutOfOrder: ++counts->out_of_order; break;
-    case storage::AppendError::kOutOfBounds: ++counts->out_of_bounds; break;
+    case storage::AppendError::kOutOfBounds:
+    case storage::AppendError::kTooFarInFuture: ++counts->out_of_bounds; break;
     case storage::AppendError::kDuplicate: ++counts->duplicate; break;
     default: ++counts->other; break;
   }

@@ -61,7 +61,7 @@ struct GroupOptions {
 // Why appends of a rule's samples failed, for the metrics Prometheus keeps.
 struct AppendCounts {
   int64_t out_of_order = 0;
-  int64_t out_of_bounds = 0;
+  int64_t out_of_bounds = 0;  // also "too far in the future"
   int64_t duplicate = 0;
   int64_t other = 0;
 };

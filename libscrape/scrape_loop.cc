@@ -282,6 +282,7 @@ absl::Status ScrapeLoop::AppendSamples(storage::Appender* app,
         ++stats->duplicates;
         break;
       case storage::AppendError::kOutOfBounds:
+      case storage::AppendError::kTooFarInFuture:  // Prometheus: ErrOutOfBounds
         ++stats->out_of_bounds;
         break;
       default:

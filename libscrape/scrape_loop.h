@@ -111,7 +111,7 @@ struct ScrapeStats {
   uint64_t stale_markers = 0;
   uint64_t out_of_order = 0;
   uint64_t duplicates = 0;
-  uint64_t out_of_bounds = 0;
+  uint64_t out_of_bounds = 0;  // also "too far in the future", as Prometheus
 };
 
 class ScrapeLoop {

@@ -8,7 +8,9 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "absl/strings/str_cat.h"
 #include "libscrape/internal/test_server.h"
+#include "libtsdb/db.h"
 #include "libtsdb/storage/memory_storage.h"
 #include "model/matcher.h"
 #include "model/timestamp.h"
@@ -279,6 +281,32 @@ TEST_F(ScrapeLoopTest, HonorTimestampsOff) {
   ASSERT_TRUE(loop->ScrapeAndReport(1000).ok());
   EXPECT_EQ(Dump(storage_)["{__name__=\"c\", instance=\"i:1\", job=\"j\"}"],
             (Samples{{1000, 7}}));
+}
+
+// A target exposing a timestamp a century ahead loses that sample alone,
+// counted with the out-of-bounds ones (as Prometheus counts it); the
+// scrape succeeds and the TSDB keeps taking current samples.
+TEST(ScrapeLoopTsdbTest, FarFutureTimestampIsSkippedAndCounted) {
+  std::string dir = ::testing::TempDir() + "/scrape_future";
+  auto db = tsdb::DB::Open(dir, tsdb::Options());
+  ASSERT_TRUE(db.ok()) << db.status();
+  ScrapeLoop loop(model::Labels::FromPairs({{"job", "j"}, {"instance", "i:1"}}),
+                  nullptr, db->get(), ScrapeLoopOptions{});
+  const int64_t now = model::NowMillis();
+  const int64_t century = 100LL * 365 * 24 * 3600 * 1000;
+  ScrapeStats st;
+  ASSERT_TRUE(loop.AppendBody(absl::StrCat("a 1\nfuture 2 ", now + century, "\nb 3\n"),
+                              kTextCT, now, &st)
+                  .ok());
+  EXPECT_EQ(st.out_of_bounds, 1u);
+  ScrapeStats next;
+  ASSERT_TRUE(loop.AppendBody("a 4\nb 5\n", kTextCT, now + 15000, &next).ok());
+  EXPECT_EQ(next.out_of_bounds, 0u);
+  tsdb::DBStats dbs = (*db)->Stats();
+  EXPECT_EQ(dbs.head.too_far_in_future, 1u);
+  EXPECT_EQ(dbs.head.samples_appended, 4u);
+  EXPECT_EQ(dbs.head.max_time, now + 15000);
+  ASSERT_TRUE((*db)->Close().ok());
 }
 
 TEST_F(ScrapeLoopTest, EndOfRunStaleness) {

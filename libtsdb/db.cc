@@ -216,6 +216,7 @@ absl::StatusOr<std::unique_ptr<DB>> DB::Open(const std::string& dir,
   ho.chunk_range_ms = options.block_range_ms;
   ho.samples_per_chunk = options.samples_per_chunk;
   ho.stripes = options.head_stripes;
+  ho.max_future_ms = options.max_future_ms;
   if (options.mmap_head_chunks) {
     auto cf = chunks::HeadChunkFiles::Open(JoinPath(dir, "chunks_head"));
     if (!cf.ok()) return cf.status();

@@ -9,6 +9,7 @@
 #include "libtsdb/compactor.h"
 #include "libtsdb/fileutil/fileutil.h"
 #include "libtsdb/storage/memory_storage.h"
+#include "model/timestamp.h"
 #include "model/value.h"
 
 namespace vigil::tsdb {
@@ -279,6 +280,36 @@ TEST(DBTest, DeleteCleanTombstonesAndSnapshot) {
   ASSERT_TRUE(db->Close().ok());
   auto sdb = *DB::Open(snap, TestOptions());
   EXPECT_EQ(Read(*sdb), d);
+}
+
+TEST(DBTest, FarFutureSampleIsRejectedAndCounted) {
+  std::string dir = TestDir("db_future");
+  auto db = *DB::Open(dir, TestOptions());  // default max_future_ms
+  const int64_t now = model::NowMillis();
+  Labels l = Labels::FromPairs({{"__name__", "m"}});
+  auto app = db->NewAppender();
+  EXPECT_EQ(storage::ClassifyAppendError(
+                app->Append(0, l, now + 100LL * 365 * 24 * kHour, 1).status()),
+            storage::AppendError::kTooFarInFuture);
+  ASSERT_TRUE(app->Append(0, l, now, 2).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  EXPECT_EQ(db->Stats().head.too_far_in_future, 1u);
+  EXPECT_EQ(db->Stats().head.max_time, now);
+  app = db->NewAppender();
+  ASSERT_TRUE(app->Append(0, l, now + 15000, 3).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  EXPECT_EQ(Read(*db)["{__name__=\"m\"}"].size(), 2u);
+  ASSERT_TRUE(db->Close().ok());
+
+  // Disabled: the option reaches the head.
+  std::string dir2 = TestDir("db_future_off");
+  Options o = TestOptions();
+  o.max_future_ms = 0;
+  auto db2 = *DB::Open(dir2, o);
+  app = db2->NewAppender();
+  ASSERT_TRUE(app->Append(0, l, now + 24 * kHour, 1).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  ASSERT_TRUE(db2->Close().ok());
 }
 
 TEST(DBTest, ClosedDBRefusesWork) {

@@ -100,6 +100,12 @@ int64_t Head::MinValidTime() const {
   return mv;
 }
 
+int64_t Head::MaxValidTime(int64_t now_ms) const {
+  const int64_t ahead = opts_.max_future_ms;
+  if (ahead <= 0 || now_ms > INT64_MAX - ahead) return INT64_MAX;
+  return now_ms + ahead;
+}
+
 void Head::SetMinValidTime(int64_t t) {
   int64_t cur = min_valid_time_.load();
   while (cur < t && !min_valid_time_.compare_exchange_weak(cur, t)) {
@@ -139,6 +145,7 @@ HeadStats Head::Stats() const {
   st.out_of_order = out_of_order_.load();
   st.duplicates = duplicates_.load();
   st.out_of_bounds = out_of_bounds_.load();
+  st.too_far_in_future = too_far_in_future_.load();
   st.series_created = series_created_.load();
   st.series_removed = series_removed_.load();
   return st;

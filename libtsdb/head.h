@@ -12,7 +12,9 @@
 // Appends are checked per sample: a timestamp older than the series'
 // last one is "out of order sample", an equal timestamp with different
 // value bits is "duplicate sample for timestamp", and one older than the
-// head's appendable window is "out of bounds" (storage/appender.h). Equal
+// head's appendable window is "out of bounds", and one more than
+// HeadOptions::max_future_ms ahead of the wall clock (read once per
+// appender) is "too far in the future" (storage/appender.h). Equal
 // timestamp and bits is accepted and ignored.
 //
 // Invariants:
@@ -56,6 +58,10 @@ struct HeadOptions {
   int samples_per_chunk = 120;
   // Lock stripes; a power of two. Default 4096.
   int stripes = 4096;
+  // Appends more than this ahead of the wall clock, as read when the
+  // appender is created, are "too far in the future". <= 0 disables the
+  // check. Default 10 minutes (the reasons are at Options::max_future_ms).
+  int64_t max_future_ms = 10 * 60 * 1000;
   // When set, full chunks are copied into these memory-mapped files and
   // leave the heap (not owned; must outlive the head).
   chunks::HeadChunkFiles* chunk_files = nullptr;
@@ -72,6 +78,7 @@ struct HeadStats {
   uint64_t out_of_order = 0;        // rejected, per kind
   uint64_t duplicates = 0;
   uint64_t out_of_bounds = 0;
+  uint64_t too_far_in_future = 0;   // beyond HeadOptions::max_future_ms
   uint64_t series_created = 0;
   uint64_t series_removed = 0;
 };
@@ -120,6 +127,9 @@ class Head final : public storage::Appendable, public storage::Queryable {
   int64_t MaxTime() const;  // INT64_MIN when empty
   // Appends older than this are out of bounds.
   int64_t MinValidTime() const;
+  // Appends newer than this are too far in the future: `now_ms` plus
+  // max_future_ms (saturating), or INT64_MAX when the check is disabled.
+  int64_t MaxValidTime(int64_t now_ms) const;
 
   // Adds tombstones for series matching `matchers` over [mint, maxt] and
   // logs them. Returns InvalidArgument for an empty matcher list.
@@ -206,6 +216,7 @@ class Head final : public storage::Appendable, public storage::Queryable {
   std::atomic<uint64_t> out_of_order_{0};
   std::atomic<uint64_t> duplicates_{0};
   std::atomic<uint64_t> out_of_bounds_{0};
+  std::atomic<uint64_t> too_far_in_future_{0};
   std::atomic<uint64_t> series_created_{0};
   std::atomic<uint64_t> series_removed_{0};
 };

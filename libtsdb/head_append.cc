@@ -8,6 +8,7 @@
 #include "libtsdb/head.h"
 #include "libtsdb/internal/head_series.h"
 #include "model/status_macros.h"
+#include "model/timestamp.h"
 
 namespace vigil::tsdb {
 namespace {
@@ -83,7 +84,10 @@ storage::AppendError Head::AppendLocked(Series* s, int64_t t, double v,
 
 class HeadAppender final : public storage::Appender {
  public:
-  explicit HeadAppender(Head* head) : h_(head) {}
+  // The future limit is fixed here, one clock read per appender: appenders
+  // live for one scrape, rule evaluation or write request.
+  explicit HeadAppender(Head* head)
+      : h_(head), max_t_(head->MaxValidTime(model::NowMillis())) {}
 
   ~HeadAppender() override {
     if (!done_) (void)Rollback();
@@ -95,6 +99,10 @@ class HeadAppender final : public storage::Appender {
     if (done_) {
       return absl::FailedPreconditionError(
           "appender used after Commit or Rollback");
+    }
+    if (t > max_t_) {  // before any series is created for it
+      h_->too_far_in_future_.fetch_add(1, std::memory_order_relaxed);
+      return absl::FailedPreconditionError(storage::kErrTooFarInFuture);
     }
     Head::Series* s = nullptr;
     if (ref != 0) s = h_->GetByRef(ref, /*pin=*/true);
@@ -227,6 +235,7 @@ class HeadAppender final : public storage::Appender {
   }
 
   Head* h_;
+  const int64_t max_t_;  // appends after this are too far in the future
   std::vector<Pending> pending_;
   std::vector<RefSeries> new_series_;  // created by this appender
   bool done_ = false;

@@ -9,6 +9,7 @@
 #include "libtsdb/chunks/head_chunks.h"
 #include "libtsdb/fileutil/fileutil.h"
 #include "libtsdb/storage/memory_storage.h"
+#include "model/timestamp.h"
 #include "model/value.h"
 
 namespace vigil::tsdb {
@@ -108,6 +109,72 @@ TEST(HeadTest, TypedRejections) {
   EXPECT_EQ(st.duplicates, 1u);
   EXPECT_EQ(st.out_of_bounds, 1u);
   EXPECT_EQ(st.samples_appended, 1u);
+}
+
+// A sample a century ahead must not move the head's time range: it is
+// rejected on its own and every current sample is still accepted.
+TEST(HeadTest, FarFutureSampleIsRejectedAndIngestionGoesOn) {
+  Head h;  // default max_future_ms: 10 minutes
+  const int64_t now = model::NowMillis();
+  const int64_t century = 100LL * 365 * 24 * 3600 * 1000;
+  Labels l = L({{"__name__", "m"}});
+  Labels future = L({{"__name__", "from_the_future"}});
+  auto app = h.NewAppender();
+  ASSERT_TRUE(app->Append(0, l, now, 1).ok());
+  auto far = app->Append(0, future, now + century, 2);
+  EXPECT_EQ(far.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(far.status().message(), storage::kErrTooFarInFuture);
+  EXPECT_EQ(storage::ClassifyAppendError(far.status()),
+            storage::AppendError::kTooFarInFuture);
+  ASSERT_TRUE(app->Commit().ok());
+  HeadStats st = h.Stats();
+  EXPECT_EQ(st.too_far_in_future, 1u);
+  EXPECT_EQ(st.out_of_bounds, 0u);
+  EXPECT_EQ(st.max_time, now);  // the range did not move
+  EXPECT_EQ(st.num_series, 1u);  // no series for the rejected sample
+
+  // Later current samples, and one inside the tolerance, are appended.
+  app = h.NewAppender();
+  ASSERT_TRUE(app->Append(0, l, now + 15000, 3).ok());
+  ASSERT_TRUE(app->Append(0, future, now + 5 * 60 * 1000, 4).ok());
+  auto beyond = app->Append(0, future, now + 11 * 60 * 1000, 5);
+  EXPECT_EQ(storage::ClassifyAppendError(beyond.status()),
+            storage::AppendError::kTooFarInFuture);
+  ASSERT_TRUE(app->Commit().ok());
+  st = h.Stats();
+  EXPECT_EQ(st.too_far_in_future, 2u);
+  EXPECT_EQ(st.samples_appended, 3u);
+  Dump d = Read(h, now - 1, now + century, {Matcher::Equal("__name__", "m")});
+  EXPECT_EQ(d["{__name__=\"m\"}"],
+            (std::vector<Sample>{{now, Bits(1)}, {now + 15000, Bits(3)}}));
+}
+
+TEST(HeadTest, MaxFutureIsConfigurableAndZeroDisablesIt) {
+  const int64_t now = model::NowMillis();
+  Labels l = L({{"__name__", "m"}});
+  HeadOptions tight;
+  tight.max_future_ms = 1000;
+  Head h1(tight);
+  auto app = h1.NewAppender();
+  EXPECT_EQ(storage::ClassifyAppendError(app->Append(0, l, now + 60000, 1).status()),
+            storage::AppendError::kTooFarInFuture);
+  ASSERT_TRUE(app->Append(0, l, now, 1).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  EXPECT_EQ(h1.MaxValidTime(now), now + 1000);
+
+  HeadOptions off;
+  off.max_future_ms = 0;
+  Head h2(off);
+  app = h2.NewAppender();
+  ASSERT_TRUE(app->Append(0, l, INT64_MAX / 2, 1).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  EXPECT_EQ(h2.Stats().too_far_in_future, 0u);
+  EXPECT_EQ(h2.MaxValidTime(now), INT64_MAX);
+
+  // The limit saturates instead of overflowing.
+  HeadOptions huge;
+  huge.max_future_ms = INT64_MAX;
+  EXPECT_EQ(Head(huge).MaxValidTime(now), INT64_MAX);
 }
 
 TEST(HeadTest, StaleNaNIsBitExact) {

@@ -24,6 +24,20 @@ struct Options {
   int64_t retention_bytes = 0;
   // Samples per head chunk. Default 120.
   int samples_per_chunk = 120;
+  // Appends (scrape, remote write, gRPC, rule results: every path ends in
+  // the head) more than this far ahead of the wall clock fail with "too
+  // far in the future" (storage/appender.h) and are counted in
+  // DBStats::head.too_far_in_future. <= 0 disables the check. WAL replay
+  // is never checked. Default 10 minutes.
+  //
+  // Why: an accepted sample moves the head's max time, and everything
+  // older than max time - block_range_ms / 2 is then out of bounds; one
+  // sample a century ahead would stop all ingestion. The limit must stay
+  // well under block_range_ms / 2 (1h by default) so a sample at the
+  // limit still leaves room for current ones, and above the clock skew
+  // between senders and this host. 10 minutes is Prometheus's own limit
+  // for scraped and remote-written samples (maxAheadTime).
+  int64_t max_future_ms = 10 * 60 * 1000;
   // Every block written (cut from the head, compacted, rewritten without
   // deleted samples) holds each series in chunks of up to this many
   // samples (at most 65535); 0 or <= 120 keeps the head's chunks as they

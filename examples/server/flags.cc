@@ -21,7 +21,7 @@ namespace {
 enum class Type {
   kString,
   kBool,
-  kInt,         // Kingpin reads ints as floats: "5e7" is 50000000
+  kInt,  // Kingpin reads ints as floats: "5e7" is 50000000
   kFloat,
   kDuration,    // Prometheus duration: "1h30m", "15d"
   kGoDuration,  // Go time.Duration: "2ms", "1.5s"
@@ -34,10 +34,9 @@ enum class Type {
 // shown by FlagValues() only when given, so the map mirrors 3.x.
 enum class Origin { kProm3, kProm2, kDebian, kVigil };
 
-using Field =
-    std::variant<std::monostate, std::string Flags::*, bool Flags::*,
-                 int Flags::*, int64_t Flags::*,
-                 std::vector<std::string> Flags::*>;
+using Field = std::variant<std::monostate, std::string Flags::*, bool Flags::*,
+                           int Flags::*, int64_t Flags::*,
+                           std::vector<std::string> Flags::*>;
 
 // One row per flag. `no_effect` is nullptr when Vigil acts on the flag,
 // else the reason it does not (shown by --help). `matches` lists values
@@ -61,12 +60,12 @@ constexpr char kGoRuntime[] = "tunes the Go runtime; Vigil is C++";
 constexpr char kNoAgent[] = "no agent mode: Vigil always runs as a server";
 constexpr char kNoConsoles[] =
     "no console templates (Prometheus 3 dropped them too)";
-constexpr char kNoFeatures[] =
-    "no feature flags: what Vigil has is always on";
+constexpr char kNoFeatures[] = "no feature flags: what Vigil has is always on";
 
 const std::vector<Row>& Rows() {
   using T = Type;
   using O = Origin;
+  // clang-format off
   static const std::vector<Row>* rows = new std::vector<Row>{
       // Prometheus 3.x, in its --help order (hidden flags included).
       {"config.file", T::kString, "prometheus.yml", &Flags::config_file,
@@ -92,10 +91,10 @@ const std::vector<Row>& Rows() {
       {"web.config.file", T::kString, "", &Flags::web_config_file, kNotWired,
        "", "Web configuration file (TLS, basic auth)."},
       {"web.read-timeout", T::kDuration, "5m", &Flags::web_read_timeout,
-       kNotWired, "", "Time limit for reading a request; idle connections "
+       nullptr, "", "Time limit for reading a request; idle connections "
        "close after it."},
       {"web.max-connections", T::kInt, "512", &Flags::web_max_connections,
-       kNotWired, "", "Most connections open at once, over all listeners."},
+       nullptr, "", "Most connections open at once, over all listeners."},
       {"web.max-notifications-subscribers", T::kInt, "16", {},
        "no live notifications endpoint", "",
        "Most clients of the live notifications stream."},
@@ -294,6 +293,7 @@ const std::vector<Row>& Rows() {
        nullptr, "", "Address of Vigil's gRPC API (vigil.api.Vigil); empty: "
        "off.", O::kVigil},
   };
+  // clang-format on
   return *rows;
 }
 
@@ -314,8 +314,8 @@ bool InList(absl::string_view list, absl::string_view v) {
 
 absl::Status BadValue(const Row& r, absl::string_view v,
                       absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "invalid value \"", v, "\" for flag --", r.name, ": ", why));
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid value \"", v, "\" for flag --", r.name, ": ", why));
 }
 
 // Number-and-unit strings as Go's time.ParseDuration and Prometheus's
@@ -554,8 +554,7 @@ absl::StatusOr<Flags> ParseFlags(int argc, const char* const* argv) {
     } else if (has_value) {
       text = std::string(value);
     } else {
-      if (i + 1 >= argc ||
-          (argv[i + 1][0] == '-' && argv[i + 1][1] != '\0')) {
+      if (i + 1 >= argc || (argv[i + 1][0] == '-' && argv[i + 1][1] != '\0')) {
         return absl::InvalidArgumentError(
             absl::StrCat("expected argument for flag '--", row->name, "'"));
       }
@@ -579,8 +578,7 @@ std::map<std::string, std::string> FlagValues(const Flags& f) {
   std::map<std::string, std::string> out;
   for (const Row& r : Rows()) {
     bool given = f.other.count(r.name) > 0;
-    if ((r.origin == Origin::kProm2 || r.origin == Origin::kDebian) &&
-        !given) {
+    if ((r.origin == Origin::kProm2 || r.origin == Origin::kDebian) && !given) {
       continue;
     }
     std::string v = ValueText(r, f);
@@ -609,7 +607,9 @@ std::vector<std::string> FlagsWithoutEffect(const Flags& f) {
     std::string v = ValueText(*r, f);
     if (r->type == Type::kStrings) {
       for (absl::string_view x : absl::StrSplit(v, ',', absl::SkipEmpty())) {
-        if (!InList(r->matches, x)) out.push_back(absl::StrCat("--", name, "=", x));
+        if (!InList(r->matches, x)) {
+          out.push_back(absl::StrCat("--", name, "=", x));
+        }
       }
     } else if (InList(r->matches, v)) {
       continue;
@@ -625,9 +625,9 @@ std::vector<std::string> FlagsWithoutEffect(const Flags& f) {
 std::string FlagsWithoutEffectWarning(const Flags& f) {
   std::vector<std::string> list = FlagsWithoutEffect(f);
   if (list.empty()) return "";
-  return absl::StrCat("flags accepted without effect: ",
-                      absl::StrJoin(list, ", "),
-                      " (see docs/compatibility.md)");
+  return absl::StrCat(
+      "flags accepted without effect: ", absl::StrJoin(list, ", "),
+      " (see docs/compatibility.md)");
 }
 
 std::vector<FlagSummary> AllFlags() {

@@ -62,11 +62,11 @@ struct Flags {
   std::string log_format = "logfmt";
   bool version = false;
 
+  int web_max_connections = 512;        // --web.max-connections
+  std::string web_read_timeout = "5m";  // --web.read-timeout
   // Parsed and kept so they can be wired; until then FlagsWithoutEffect()
   // names them when given. Defaults are Prometheus's.
-  std::string web_config_file;       // --web.config.file
-  int web_max_connections = 512;     // --web.max-connections
-  std::string web_read_timeout = "5m";  // --web.read-timeout
+  std::string web_config_file;          // --web.config.file
   std::string web_cors_origin = ".*";   // --web.cors.origin (anchored RE2)
   std::string web_page_title =          // --web.page-title
       "Prometheus Time Series Collection and Processing Server";
@@ -74,8 +74,8 @@ struct Flags {
   std::string tsdb_min_block_duration = "2h";
   // Empty: 10% of the retention time (Prometheus's rule).
   std::string tsdb_max_block_duration;
-  bool tsdb_no_lockfile = false;     // --storage.tsdb.no-lockfile
-  int tsdb_samples_per_chunk = 120;  // --storage.tsdb.samples-per-chunk
+  bool tsdb_no_lockfile = false;      // --storage.tsdb.no-lockfile
+  int tsdb_samples_per_chunk = 120;   // --storage.tsdb.samples-per-chunk
   int notification_batch_size = 256;  // --alertmanager.notification-batch-size
   // --storage.remote.read-max-bytes-in-frame
   int64_t remote_read_max_bytes_in_frame = 1048576;

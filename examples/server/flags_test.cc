@@ -130,7 +130,7 @@ TEST(FlagsTest, PrometheusOperatorServerArguments) {
   // uncompressed WAL, remote write 1.0, debug level) are left out.
   EXPECT_EQ(FlagsWithoutEffectWarning(*f),
             "flags accepted without effect: --web.page-title=Team A, "
-            "--web.max-connections=1024, --web.enable-otlp-receiver, "
+            "--web.enable-otlp-receiver, "
             "--enable-feature=exemplar-storage, "
             "--enable-feature=memory-snapshot-on-shutdown, --log.format=json, "
             "--web.config.file=/etc/prometheus/web_config/web-config.yaml, "
@@ -164,8 +164,9 @@ TEST(FlagsTest, PrometheusOperatorServerArguments) {
 
 // The prom/prometheus image's CMD: 3.x, and 2.x with the console flags.
 TEST(FlagsTest, PrometheusImageDefaultCommand) {
-  absl::StatusOr<Flags> f = Parse({"--config.file=/etc/prometheus/prometheus.yml",
-                                   "--storage.tsdb.path=/prometheus"});
+  absl::StatusOr<Flags> f =
+      Parse({"--config.file=/etc/prometheus/prometheus.yml",
+             "--storage.tsdb.path=/prometheus"});
   ASSERT_TRUE(f.ok()) << f.status();
   EXPECT_EQ(FlagsWithoutEffectWarning(*f), "");
   f = Parse({"--config.file=/etc/prometheus/prometheus.yml",
@@ -209,22 +210,22 @@ TEST(FlagsTest, BadInputNamesTheFlag) {
   ExpectRejected({"-config.file=x"}, "-c");
   EXPECT_EQ(Parse({"--help"}).status().code(), absl::StatusCode::kCancelled);
   EXPECT_EQ(Parse({"-h"}).status().code(), absl::StatusCode::kCancelled);
-  EXPECT_EQ(Parse({"--version"}).status().code(),
-            absl::StatusCode::kCancelled);
+  EXPECT_EQ(Parse({"--version"}).status().code(), absl::StatusCode::kCancelled);
 }
 
 TEST(FlagsTest, FlagValuesForStatusApi) {
-  absl::StatusOr<Flags> f = Parse({"--web.enable-lifecycle",
-                                   "--enable-feature=exemplar-storage,memory-snapshot-on-shutdown",
-                                   "--rules.alert.for-outage-tolerance=2h",
-                                   "--web.console.templates=/c"});
+  absl::StatusOr<Flags> f = Parse(
+      {"--web.enable-lifecycle",
+       "--enable-feature=exemplar-storage,memory-snapshot-on-shutdown",
+       "--rules.alert.for-outage-tolerance=2h", "--web.console.templates=/c"});
   ASSERT_TRUE(f.ok()) << f.status();
   std::map<std::string, std::string> v = FlagValues(*f);
   EXPECT_EQ(v["web.enable-lifecycle"], "true");
   EXPECT_EQ(v["web.enable-admin-api"], "false");
   EXPECT_EQ(v["query.lookback-delta"], "5m");
   EXPECT_EQ(v["rules.alert.for-outage-tolerance"], "2h");
-  EXPECT_EQ(v["enable-feature"], "exemplar-storage,memory-snapshot-on-shutdown");
+  EXPECT_EQ(v["enable-feature"],
+            "exemplar-storage,memory-snapshot-on-shutdown");
   EXPECT_EQ(v["web.console.templates"], "/c");
   EXPECT_EQ(v["web.console.libraries"], "console_libraries");
   EXPECT_EQ(v["web.max-connections"], "512");
@@ -245,9 +246,9 @@ TEST(FlagsTest, RepeatedListenAddressesAndFeatures) {
   EXPECT_EQ(f->listen_address, ":9090");
   EXPECT_EQ(f->features, (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_EQ(FlagsWithoutEffect(*f),
-            (std::vector<std::string>{"--web.listen-address=:9091",
-                                      "--enable-feature=a", "--enable-feature=b",
-                                      "--enable-feature=c"}));
+            (std::vector<std::string>{
+                "--web.listen-address=:9091", "--enable-feature=a",
+                "--enable-feature=b", "--enable-feature=c"}));
 }
 
 // Every flag of Prometheus 3.x (cmd/prometheus/main.go of v3.0 to v3.14,

@@ -27,12 +27,26 @@ using SeriesRef = uint64_t;
 // matching message below; callers count rejections by kind.
 //   FailedPrecondition "out of order sample"
 //   FailedPrecondition "out of bounds"          (older than the head allows)
+//   FailedPrecondition "too far in the future"  (newer than the wall clock
+//                                                plus the storage's tolerance)
 //   FailedPrecondition "duplicate sample for timestamp"
 //   InvalidArgument    bad labels (empty, duplicate or invalid names)
-enum class AppendError { kNone, kOutOfOrder, kOutOfBounds, kDuplicate, kInvalid, kOther };
+// "too far in the future" is of the "out of bounds" family (Prometheus
+// returns ErrOutOfBounds for both) and callers treat the two alike: the
+// scraper and rules skip the sample, count it and go on.
+enum class AppendError {
+  kNone,
+  kOutOfOrder,
+  kOutOfBounds,
+  kTooFarInFuture,
+  kDuplicate,
+  kInvalid,
+  kOther
+};
 
 inline constexpr char kErrOutOfOrder[] = "out of order sample";
 inline constexpr char kErrOutOfBounds[] = "out of bounds";
+inline constexpr char kErrTooFarInFuture[] = "too far in the future";
 inline constexpr char kErrDuplicate[] = "duplicate sample for timestamp";
 
 // Classifies a status returned by Append.

@@ -44,6 +44,7 @@ AppendError ClassifyAppendError(const absl::Status& status) {
   absl::string_view msg = status.message();
   if (msg == kErrOutOfOrder) return AppendError::kOutOfOrder;
   if (msg == kErrOutOfBounds) return AppendError::kOutOfBounds;
+  if (msg == kErrTooFarInFuture) return AppendError::kTooFarInFuture;
   if (msg == kErrDuplicate) return AppendError::kDuplicate;
   return AppendError::kOther;
 }
