@@ -478,6 +478,9 @@ std::shared_ptr<const Config> App::config() const {
 
 web::ServerOptions App::HttpServerOptions() {
   web::ServerOptions o;
+  o.max_connections = flags_.web_max_connections;
+  o.read_timeout =
+      absl::Milliseconds(DurationFlagMs(flags_.web_read_timeout, 300000).value_or(300000));
   // Answers the server gives itself (framing, limits) are JSON on API paths.
   o.error_response = [](int status, absl::string_view message, absl::string_view target,
                         web::Response* res) {
@@ -590,7 +593,11 @@ absl::Status App::Start() {
   VIGIL_RETURN_IF_ERROR(Apply(*cfg));
   im.rules->Start();
   if (!flags_.grpc_listen_address.empty()) {
-    im.grpc_service = std::make_unique<VigilGrpcService>(&im.storage, &im.storage,
+    // Writes only where HTTP remote write is allowed too.
+    storage::Appendable* writes =
+        flags_.enable_remote_write_receiver ? static_cast<storage::Appendable*>(&im.storage)
+                                            : nullptr;
+    im.grpc_service = std::make_unique<VigilGrpcService>(writes, &im.storage,
                                                           im.engine.get(), kVersion);
     grpc::ServerBuilder b;
     b.AddListeningPort(flags_.grpc_listen_address, grpc::InsecureServerCredentials(),

@@ -88,6 +88,11 @@ grpc::Status VigilGrpcService::Health(grpc::ServerContext*, const vigil::api::He
 
 grpc::Status VigilGrpcService::Write(grpc::ServerContext*, const vigil::api::WriteRequest* req,
                                      vigil::api::WriteResponse* resp) {
+  if (appendable_ == nullptr) {
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        "remote write receiver needs to be enabled with "
+                        "--web.enable-remote-write-receiver");
+  }
   std::unique_ptr<storage::Appender> app = appendable_->NewAppender();
   int64_t n = 0;
   std::vector<std::pair<std::string, std::string>> pairs;

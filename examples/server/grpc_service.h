@@ -8,6 +8,10 @@
 // DEADLINE_EXCEEDED / RESOURCE_EXHAUSTED from the engine, UNAVAILABLE when
 // storage is closed; messages are the libraries'.
 //
+// Writes are off when `appendable` is null: Write answers PERMISSION_DENIED
+// and stores nothing (the server passes null unless
+// --web.enable-remote-write-receiver is set, as for HTTP remote write).
+//
 // Thread safety: gRPC calls the methods concurrently; the dependencies
 // must allow that.
 
@@ -27,6 +31,7 @@ namespace vigil::server {
 
 class VigilGrpcService final : public vigil::api::Vigil::Service {
  public:
+  // `appendable` may be null (writes refused); the rest are required.
   VigilGrpcService(storage::Appendable* appendable, storage::Queryable* queryable,
                    promql::Engine* engine, std::string version);
 

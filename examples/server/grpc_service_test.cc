@@ -50,6 +50,23 @@ class GrpcServiceTest : public ::testing::Test {
   std::unique_ptr<vigil::api::Vigil::Stub> stub_;
 };
 
+TEST(GrpcServiceWritesOffTest, WriteIsRefusedWithoutAnAppendable) {
+  storage::MemoryStorage db;
+  promql::Engine engine{promql::EngineOptions{}};
+  VigilGrpcService service(nullptr, &db, &engine, "test");
+  vigil::api::WriteRequest w;
+  prometheus::TimeSeries* ts = w.add_timeseries();
+  ts->add_labels()->set_name("__name__");
+  ts->mutable_labels(0)->set_value("x");
+  ts->add_samples()->set_value(1);
+  vigil::api::WriteResponse wr;
+  grpc::ServerContext ctx;
+  grpc::Status st = service.Write(&ctx, &w, &wr);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(st.error_message().find("--web.enable-remote-write-receiver"), std::string::npos);
+  EXPECT_EQ(db.NumSeries(), 0u);
+}
+
 TEST_F(GrpcServiceTest, WriteThenQuery) {
   vigil::api::WriteRequest w;
   Add(&w, {{"__name__", "reqs"}, {"job", "a"}}, {{0, 0}, {60000, 60}, {120000, 120}});

@@ -1,0 +1,167 @@
+// The whole server's HTTP and gRPC surface under what real clients and
+// hostile ones send (issue #20's defects 3, 6, 7, 8 and 9; #13's bare admin
+// POSTs and port conflicts): large Grafana requests, unencoded selectors,
+// pipelining, strict framing with JSON errors on API paths, and gRPC
+// writes gated like HTTP remote write.
+
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "examples/server/app.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "libweb/http/testing/raw_conn.h"
+#include "model/proto/api.grpc.pb.h"
+#include "nlohmann/json.hpp"
+
+namespace vigil::server {
+namespace {
+
+using nlohmann::json;
+using web::testing::RawConn;
+
+class AppHttpTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = absl::StrCat(std::getenv("TEST_TMPDIR"), "/",
+                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::system(absl::StrCat("rm -rf ", dir_, " && mkdir -p ", dir_).c_str());
+    std::ofstream(dir_ + "/prometheus.yml") << "global:\n  scrape_interval: 15s\n";
+  }
+
+  std::unique_ptr<App> StartApp(Flags f) {
+    absl::StatusOr<std::unique_ptr<App>> app = App::Create(f);
+    EXPECT_TRUE(app.ok()) << app.status();
+    if (!app.ok()) return nullptr;
+    absl::Status st = (*app)->Start();
+    EXPECT_TRUE(st.ok()) << st;
+    return st.ok() ? std::move(*app) : nullptr;
+  }
+
+  Flags MakeFlags() {
+    Flags f;
+    f.config_file = dir_ + "/prometheus.yml";
+    f.storage_path = dir_ + "/data";
+    f.listen_address = "127.0.0.1:0";
+    return f;
+  }
+
+  std::string dir_;
+};
+
+TEST_F(AppHttpTest, RequestsRealClientsSend) {
+  Flags f = MakeFlags();
+  f.enable_admin_api = true;
+  std::unique_ptr<App> app = StartApp(f);
+  ASSERT_NE(app, nullptr);
+  RawConn c(app->port());
+  ASSERT_TRUE(c.ok());
+
+  // A 10 KB Grafana query_range form (was 413 with an empty body).
+  std::string form = absl::StrCat("query=vector(1)", std::string(10000, '+'),
+                                  "&start=0&end=60&step=15");
+  c.Send(absl::StrCat("POST /api/v1/query_range HTTP/1.1\r\nHost: a\r\n"
+                      "Content-Type: application/x-www-form-urlencoded\r\n"
+                      "Content-Length: ", form.size(), "\r\n\r\n", form));
+  // A 9.4 KB GET (was 414).
+  c.Send(absl::StrCat("GET /api/v1/query?query=vector(2)", std::string(9400, '+'),
+                      "&time=0 HTTP/1.1\r\nHost: a\r\n\r\n"));
+  // A selector as `curl -g` sends it, unencoded (was split at the second '=').
+  c.Send("GET /api/v1/query?query=count(up{job=\"self\"})%20or%20vector(3)&time=0 HTTP/1.1\r\n"
+         "Host: a\r\n\r\n");
+  auto r = c.Read(3);
+  ASSERT_EQ(r.size(), 3u);
+  for (const auto& reply : r) EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(json::parse(r[0].body)["data"]["result"][0]["values"].size(), 5u) << r[0].body;
+  EXPECT_EQ(json::parse(r[1].body)["data"]["result"][0]["value"][1], "2") << r[1].body;
+  EXPECT_EQ(json::parse(r[2].body)["data"]["result"][0]["value"][1], "3") << r[2].body;
+
+  // Six pipelined requests, six answers in order (was only the first).
+  std::string six;
+  for (int i = 0; i < 6; ++i) {
+    absl::StrAppend(&six, "GET /api/v1/query?query=vector(", i, ")&time=0 HTTP/1.1\r\nHost: a\r\n\r\n");
+  }
+  c.Send(six);
+  r = c.Read(6);
+  ASSERT_EQ(r.size(), 6u);
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(json::parse(r[i].body)["data"]["result"][0]["value"][1], std::to_string(i));
+  }
+
+  // The admin API as Prometheus's documentation shows it: a bare POST.
+  c.Send("POST /api/v1/admin/tsdb/snapshot HTTP/1.1\r\nHost: a\r\n\r\n"
+         "POST /api/v1/admin/tsdb/clean_tombstones HTTP/1.1\r\nHost: a\r\n\r\n");
+  r = c.Read(2);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].status, 200) << r[0].body;
+  EXPECT_EQ(json::parse(r[0].body)["status"], "success") << r[0].body;
+  EXPECT_EQ(r[1].status, 204);
+}
+
+TEST_F(AppHttpTest, BadFramingAnswers400WithJsonOnApiPaths) {
+  std::unique_ptr<App> app = StartApp(MakeFlags());
+  ASSERT_NE(app, nullptr);
+  for (const char* cl : {"Content-Length: 3\r\nContent-Length: 4", "Content-Length: -1"}) {
+    RawConn c(app->port());
+    c.Send(absl::StrCat("POST /api/v1/query HTTP/1.1\r\nHost: a\r\n", cl,
+                        "\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nq=1"));
+    auto r = c.Read(1);
+    ASSERT_EQ(r.size(), 1u) << cl;
+    EXPECT_EQ(r[0].status, 400) << cl;
+    json body = json::parse(r[0].body, nullptr, false);
+    EXPECT_EQ(body["status"], "error") << r[0].body;
+    EXPECT_EQ(body["errorType"], "bad_data") << r[0].body;
+  }
+}
+
+TEST_F(AppHttpTest, SecondServerOnTheSamePortRefusesToStart) {
+  std::unique_ptr<App> first = StartApp(MakeFlags());
+  ASSERT_NE(first, nullptr);
+  Flags f = MakeFlags();
+  f.storage_path = dir_ + "/data2";
+  f.listen_address = absl::StrCat("127.0.0.1:", first->port());
+  absl::StatusOr<std::unique_ptr<App>> second = App::Create(f);
+  ASSERT_TRUE(second.ok()) << second.status();
+  absl::Status st = (*second)->Start();
+  EXPECT_EQ(st.code(), absl::StatusCode::kUnavailable) << st;
+  EXPECT_TRUE(absl::StrContains(st.message(), "address already in use")) << st;
+}
+
+TEST_F(AppHttpTest, GrpcWritesNeedTheRemoteWriteReceiverFlag) {
+  for (bool enabled : {false, true}) {
+    SetUp();
+    Flags f = MakeFlags();
+    f.enable_remote_write_receiver = enabled;
+    f.grpc_listen_address = "127.0.0.1:0";
+    std::unique_ptr<App> app = StartApp(f);
+    ASSERT_NE(app, nullptr);
+    auto stub = vigil::api::Vigil::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", app->grpc_port()), grpc::InsecureChannelCredentials()));
+    vigil::api::WriteRequest w;
+    prometheus::TimeSeries* ts = w.add_timeseries();
+    ts->add_labels()->set_name("__name__");
+    ts->mutable_labels(0)->set_value("grpc_written");
+    prometheus::Sample* s = ts->add_samples();
+    s->set_timestamp(absl::ToUnixMillis(absl::Now()));
+    s->set_value(1);
+    vigil::api::WriteResponse wr;
+    grpc::ClientContext ctx;
+    grpc::Status st = stub->Write(&ctx, w, &wr);
+    EXPECT_EQ(st.error_code(), enabled ? grpc::StatusCode::OK : grpc::StatusCode::PERMISSION_DENIED)
+        << st.error_message();
+    RawConn c(app->port());
+    c.Send("GET /api/v1/query?query=count(grpc_written) HTTP/1.1\r\nHost: a\r\n\r\n");
+    auto r = c.Read(1);
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(json::parse(r[0].body)["data"]["result"].size(), enabled ? 1u : 0u) << r[0].body;
+    app->RequestQuit();
+    app->Wait();
+  }
+}
+
+}  // namespace
+}  // namespace vigil::server
