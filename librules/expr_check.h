@@ -1,6 +1,6 @@
 // ExprCheck: the PromQL syntax check rule files use, backed by
-// //libpromql/parser. Kept in its own target so the rest of librules
-// builds without the parser.
+// //libpromql/parser. Kept in its own target so rule_file builds without
+// the parser; the rule Manager checks expressions with it by default.
 //
 // Thread safety: the returned function may be called concurrently.
 

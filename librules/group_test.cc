@@ -395,5 +395,79 @@ groups:
   EXPECT_EQ(m.globals().default_interval_ms, 15000);
 }
 
+TEST(ManagerTest, InvalidExpressionKeepsOldRules) {
+  storage::MemoryStorage db;
+  FakeQuery q;
+  q.Set("vector(1)", {S({}, 1)});
+  ManagerOptions o;
+  o.query = q.Func();
+  o.appendable = &db;
+  std::string dir = testing::MakeTempDir();
+  WriteFile(dir, "a.rules", R"(
+groups:
+- name: rec
+  interval: 20ms
+  rules:
+  - record: one
+    expr: vector(1)
+)");
+  Manager m(o);
+  ASSERT_TRUE(m.Update({dir + "/*.rules"}).ok());
+  auto before = m.Groups();
+  ASSERT_EQ(before.size(), 1);
+  m.Start();
+
+  // One good file and one with a rule that does not parse: the whole
+  // update is refused, naming file, group and rule.
+  WriteFile(dir, "a.rules", R"(
+groups:
+- name: rec
+  interval: 20ms
+  rules:
+  - record: two
+    expr: vector(2)
+)");
+  std::string bad = WriteFile(dir, "b.rules", R"(
+groups:
+- name: broken
+  rules:
+  - record: ok
+    expr: vector(1)
+  - record: bad
+    expr: sum(
+)");
+  absl::Status st = m.Update({dir + "/*.rules"});
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
+  EXPECT_THAT(st.message(), HasSubstr(bad + ": 8:11: group \"broken\", rule 2, "
+                                      "\"bad\": could not parse expression: "));
+  auto after = m.Groups();
+  ASSERT_EQ(after.size(), 1);
+  EXPECT_EQ(after[0].get(), before[0].get());  // the same running group
+  EXPECT_EQ(after[0]->rules()[0]->name(), "one");
+
+  // Parsed by the caller: UpdateFromFiles checks expressions as well.
+  RuleFile rf;
+  rf.path = "mem.rules";
+  RuleGroupNode g;
+  g.name = "g";
+  RuleNode r;
+  r.record = "x";
+  r.expr = "rate(up[5m]";
+  g.rules.push_back(r);
+  rf.groups.push_back(g);
+  st = m.UpdateFromFiles({rf});
+  EXPECT_THAT(st.message(), HasSubstr("mem.rules: group \"g\", rule 1, \"x\": "
+                                      "could not parse expression: "));
+  EXPECT_EQ(m.Groups()[0].get(), before[0].get());
+
+  // The old group keeps evaluating.
+  int64_t n = before[0]->iterations_total();
+  for (int i = 0; i < 200 && before[0]->iterations_total() < n + 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GE(before[0]->iterations_total(), n + 2);
+  m.Stop();
+}
+
 }  // namespace
 }  // namespace vigil::rules

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "librules/expr_check.h"
 #include "librules/recording_rule.h"
 #include "librules/template/functions.h"
 
@@ -45,8 +46,24 @@ absl::StatusOr<std::vector<std::unique_ptr<Group>>> BuildGroups(
     bool restore_for_state) {
   std::vector<std::unique_ptr<Group>> out;
   std::vector<std::string> errs;
+  const auto& check_expr = options.file_options.check_expr;
   for (const RuleFile& f : files) {
     for (const RuleGroupNode& g : f.groups) {
+      if (check_expr) {
+        for (size_t i = 0; i < g.rules.size(); ++i) {
+          const RuleNode& r = g.rules[i];
+          absl::Status s = check_expr(r.expr);
+          if (s.ok()) continue;
+          std::string at = r.expr_pos.line > 0
+                               ? absl::StrCat(r.expr_pos.line, ":",
+                                              r.expr_pos.column, ": ")
+                               : "";
+          errs.push_back(absl::StrCat(
+              f.path, ": ", at, "group ", model::QuoteString(g.name),
+              ", rule ", i + 1, ", ", model::QuoteString(r.name()),
+              ": could not parse expression: ", s.message()));
+        }
+      }
       std::vector<std::unique_ptr<Rule>> rules;
       for (size_t i = 0; i < g.rules.size(); ++i) {
         const RuleNode& r = g.rules[i];
@@ -101,7 +118,11 @@ absl::StatusOr<std::vector<std::unique_ptr<Group>>> BuildGroups(
   return out;
 }
 
-Manager::Manager(ManagerOptions options) : opts_(std::move(options)) {}
+Manager::Manager(ManagerOptions options) : opts_(std::move(options)) {
+  if (!opts_.file_options.check_expr) {
+    opts_.file_options.check_expr = CheckPromQLExpr;
+  }
+}
 
 Manager::~Manager() { Stop(); }
 
@@ -116,9 +137,11 @@ absl::Status Manager::Update(const std::vector<std::string>& patterns,
     absl::MutexLock l(&mu_);
     fo = opts_.file_options;
   }
+  // LoadRuleFiles validates every file, expressions included, before the
+  // running groups are touched.
   absl::StatusOr<std::vector<RuleFile>> files = LoadRuleFiles(patterns, fo);
   if (!files.ok()) return files.status();
-  return UpdateFromFiles(*files, globals);
+  return Install(*files, globals, /*exprs_checked=*/true);
 }
 
 Manager::Globals Manager::globals() const {
@@ -133,13 +156,20 @@ absl::Status Manager::UpdateFromFiles(const std::vector<RuleFile>& files) {
 
 absl::Status Manager::UpdateFromFiles(const std::vector<RuleFile>& files,
                                       const Globals& globals) {
+  return Install(files, globals, /*exprs_checked=*/false);
+}
+
+absl::Status Manager::Install(const std::vector<RuleFile>& files,
+                              const Globals& globals, bool exprs_checked) {
   absl::MutexLock l(&mu_);
   ManagerOptions o = opts_;
   o.default_interval_ms = globals.default_interval_ms;
   o.default_query_offset_ms = globals.default_query_offset_ms;
   o.external_labels = globals.external_labels;
+  ManagerOptions build = o;
+  if (exprs_checked) build.file_options.check_expr = nullptr;
   absl::StatusOr<std::vector<std::unique_ptr<Group>>> built =
-      BuildGroups(files, o, !restored_ && o.queryable != nullptr);
+      BuildGroups(files, build, !restored_ && o.queryable != nullptr);
   if (!built.ok()) return built.status();
   opts_ = std::move(o);
   restored_ = true;

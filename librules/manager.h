@@ -45,13 +45,20 @@ struct ManagerOptions {
   int64_t resend_delay_ms = 60 * 1000;
   int64_t outage_tolerance_ms = 3600 * 1000;
   int64_t for_grace_period_ms = 600 * 1000;
+  // How rule files are parsed and validated. A Manager whose
+  // `file_options.check_expr` is unset checks every expression with the
+  // PromQL parser (CheckPromQLExpr), as Prometheus parses each rule's
+  // expression when it loads files; set it to a function returning OK to
+  // skip the check.
   RuleFileOptions file_options;
   std::function<int64_t()> now_ms;  // wall clock unless set
 };
 
 // Builds the groups of parsed rule files (no threads started). Group
-// labels are added to each rule's labels (the rule's win). Errors:
-// InvalidArgument naming file, group and rule for a bad template.
+// labels are added to each rule's labels (the rule's win). When
+// `options.file_options.check_expr` is set, every rule's expression is
+// checked with it first. Errors: InvalidArgument naming file, group and
+// rule for each bad expression or template; nothing is built then.
 absl::StatusOr<std::vector<std::unique_ptr<Group>>> BuildGroups(
     const std::vector<RuleFile>& files, const ManagerOptions& options,
     bool restore_for_state);
@@ -80,12 +87,17 @@ class Manager {
   //      without its own) restarts with the old group's state carried
   //      over (alert for-state, series for stale markers);
   //   3. removed groups stop and mark their series stale.
-  // On error the current groups and globals stay and the error (all
-  // files' problems) is returned.
+  // Every file is read and validated (YAML, fields, each expression and
+  // template) before anything changes: on any error the current groups
+  // and globals stay and InvalidArgument (or the read error) lists all
+  // files' problems, each naming file, group and rule — Prometheus keeps
+  // its previous rule set the same way.
   absl::Status Update(const std::vector<std::string>& patterns);
   // The same with new globals, which apply only if the update succeeds.
   absl::Status Update(const std::vector<std::string>& patterns,
                       const Globals& globals);
+  // The same from files parsed by the caller; their expressions are
+  // checked here (file_options.check_expr) before anything changes.
   absl::Status UpdateFromFiles(const std::vector<RuleFile>& files);
   absl::Status UpdateFromFiles(const std::vector<RuleFile>& files,
                                const Globals& globals);
@@ -110,6 +122,11 @@ class Manager {
   bool running_ ABSL_GUARDED_BY(mu_) = false;
   bool restored_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::shared_ptr<Group>> groups_ ABSL_GUARDED_BY(mu_);
+
+  // Builds and swaps in the groups of `files`; their expressions are
+  // checked unless `exprs_checked` (LoadRuleFiles did it).
+  absl::Status Install(const std::vector<RuleFile>& files,
+                       const Globals& globals, bool exprs_checked);
 };
 
 // A NotifyFunc that converts due alerts to notifier::Alerts as Prometheus
