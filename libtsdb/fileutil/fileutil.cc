@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -15,14 +16,74 @@
 namespace vigil::tsdb::fileutil {
 namespace {
 
-absl::Status Errno(absl::string_view op, const std::string& path) {
-  int e = errno;
-  std::string msg = absl::StrCat(op, " ", path, ": ", std::strerror(e));
-  if (e == ENOENT) return absl::NotFoundError(msg);
-  return absl::InternalError(msg);
+absl::Status Errno(absl::string_view op, absl::string_view path) {
+  return IoError(op, path, errno);
+}
+
+// Injected write faults (tests only); see InjectWriteFaultForTesting.
+std::atomic<bool> g_fault_on{false};
+std::atomic<int64_t> g_fault_budget{0};
+std::atomic<int> g_fault_errno{0};
+
+// How many of `n` bytes a write may write now; 0 with errno set when it
+// must fail instead.
+size_t FaultAllowance(size_t n) {
+  int64_t left = g_fault_budget.load(std::memory_order_relaxed);
+  for (;;) {
+    if (left <= 0) {
+      errno = g_fault_errno.load(std::memory_order_relaxed);
+      return 0;
+    }
+    int64_t take = std::min<int64_t>(left, static_cast<int64_t>(n));
+    if (g_fault_budget.compare_exchange_weak(left, left - take,
+                                             std::memory_order_relaxed)) {
+      return static_cast<size_t>(take);
+    }
+  }
+}
+
+// write(2) or, for offset >= 0, pwrite(2), through the fault injector.
+ssize_t WriteSome(int fd, const char* p, size_t n, int64_t offset) {
+  if (g_fault_on.load(std::memory_order_relaxed)) {
+    n = FaultAllowance(n);
+    if (n == 0) return -1;
+  }
+  return offset < 0 ? ::write(fd, p, n) : ::pwrite(fd, p, n, offset);
+}
+
+absl::Status WriteLoop(int fd, absl::string_view data, int64_t offset,
+                       absl::string_view what) {
+  while (!data.empty()) {
+    ssize_t n = WriteSome(fd, data.data(), data.size(), offset);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Errno("write", what);
+    }
+    if (n == 0) return IoError("write", what, EIO);
+    data.remove_prefix(n);
+    if (offset >= 0) offset += n;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
+
+absl::Status IoError(absl::string_view op, absl::string_view path, int err) {
+  std::string msg = absl::StrCat(op, " ", path, ": ", std::strerror(err));
+  if (err == ENOENT) return absl::NotFoundError(msg);
+  if (err == ENOSPC || err == EDQUOT) return absl::ResourceExhaustedError(msg);
+  return absl::InternalError(msg);
+}
+
+void InjectWriteFaultForTesting(int64_t bytes, int err) {
+  g_fault_errno.store(err, std::memory_order_relaxed);
+  g_fault_budget.store(bytes, std::memory_order_relaxed);
+  g_fault_on.store(true, std::memory_order_release);
+}
+
+void ClearWriteFaultForTesting() {
+  g_fault_on.store(false, std::memory_order_release);
+}
 
 std::string JoinPath(absl::string_view a, absl::string_view b) {
   if (a.empty()) return std::string(b);
@@ -68,15 +129,30 @@ absl::StatusOr<int64_t> FileSize(const std::string& path) {
   return static_cast<int64_t>(st.st_size);
 }
 
-absl::Status WriteAll(int fd, absl::string_view data, const std::string& what) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Errno("write", what);
+absl::Status WriteAll(int fd, absl::string_view data, absl::string_view what) {
+  return WriteLoop(fd, data, -1, what);
+}
+
+absl::Status PWriteAll(int fd, absl::string_view data, int64_t offset,
+                       absl::string_view what) {
+  return WriteLoop(fd, data, offset, what);
+}
+
+absl::Status Allocate(int fd, int64_t offset, int64_t len,
+                      absl::string_view what) {
+  if (len <= 0) return absl::OkStatus();
+  if (g_fault_on.load(std::memory_order_relaxed)) {
+    int64_t left = g_fault_budget.load(std::memory_order_relaxed);
+    if (left < len) {
+      return IoError("allocate", what, g_fault_errno.load());
     }
-    data.remove_prefix(n);
+    g_fault_budget.fetch_sub(len, std::memory_order_relaxed);
   }
+  int e;
+  do {
+    e = ::posix_fallocate(fd, offset, len);
+  } while (e == EINTR);
+  if (e != 0) return IoError("allocate", what, e);
   return absl::OkStatus();
 }
 
@@ -100,7 +176,11 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view data) {
     ::unlink(tmp.c_str());
     return s;
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Errno("rename", tmp);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    s = Errno("rename", tmp);
+    ::unlink(tmp.c_str());
+    return s;
+  }
   std::string dir = path.substr(0, path.find_last_of('/'));
   if (path.find('/') == std::string::npos) dir = ".";
   return SyncDir(dir);

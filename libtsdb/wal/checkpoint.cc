@@ -33,7 +33,17 @@ absl::Status Wal::Checkpoint(int upto, absl::FunctionRef<bool(uint64_t)> keep,
   WalOptions o = opts_;
   o.sync_every_log = false;
   auto w = Wal::Create(tmp, o);
-  if (!w.ok()) return w.status();
+  if (!w.ok()) {
+    (void)fileutil::RemoveAll(tmp);
+    return w.status();
+  }
+  // A failed checkpoint leaves nothing behind: the partial one would
+  // only hold disk space that the WAL may need.
+  auto fail = [&](absl::Status st) {
+    (*w).reset();
+    (void)fileutil::RemoveAll(tmp);
+    return st;
+  };
 
   absl::Status write_status;
   std::vector<RefSeries> series;
@@ -86,25 +96,25 @@ absl::Status Wal::Checkpoint(int upto, absl::FunctionRef<bool(uint64_t)> keep,
   ReplayStats st;
   if (prev.second >= 0) {
     s = ReadAll(prev.first, process, &st);
-    if (!s.ok()) return s;
+    if (!s.ok()) return fail(s);
   }
   auto segs = ListSegments(dir_);
-  if (!segs.ok()) return segs.status();
+  if (!segs.ok()) return fail(segs.status());
   for (int i : *segs) {
     if (i <= prev.second || i > upto) continue;
     // Mapped: a checkpoint reads up to the whole WAL, and copies would
     // each cost a segment's size in memory.
     auto file = fileutil::MappedFile::Open(JoinPath(dir_, SegmentName(i)), true);
-    if (!file.ok()) return file.status();
+    if (!file.ok()) return fail(file.status());
     SegmentParser p((*file)->data());
     std::string rec;
     while (p.Next(&rec)) process(rec);
   }
-  if (!write_status.ok()) return write_status;
+  if (!write_status.ok()) return fail(write_status);
   s = (*w)->Close();
-  if (!s.ok()) return s;
+  if (!s.ok()) return fail(s);
   s = fileutil::Rename(tmp, final_dir);
-  if (!s.ok()) return s;
+  if (!s.ok()) return fail(s);
   s = fileutil::SyncDir(dir_);
   if (!s.ok()) return s;
   for (int i : *segs) {

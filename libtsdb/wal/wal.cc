@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "absl/base/optimization.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "libtsdb/encoding/crc32c.h"
@@ -66,25 +67,33 @@ absl::StatusOr<std::unique_ptr<Wal>> Wal::Create(const std::string& dir,
 absl::Status Wal::OpenSegmentLocked(int index) {
   std::string path = JoinPath(dir_, SegmentName(index));
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    return absl::InternalError(
-        absl::StrCat("create WAL segment ", path, ": ", std::strerror(errno)));
+  if (fd < 0) return fileutil::IoError("create WAL segment", path, errno);
+  absl::Status s = fileutil::SyncDir(dir_);
+  if (!s.ok()) {
+    ::close(fd);
+    ::unlink(path.c_str());
+    return s;
   }
+  if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
   segment_ = index;
+  segment_path_ = std::move(path);
   pages_done_ = 0;
   page_alloc_ = 0;
   page_flushed_ = 0;
+  truncate_to_ = -1;
+  reload_page_ = false;
   std::memset(&page_[0], 0, kPageSize);
-  return fileutil::SyncDir(dir_);
+  return absl::OkStatus();
 }
 
 absl::Status Wal::FlushLocked(bool pad) {
   size_t end = pad ? kPageSize : page_alloc_;
   if (end > page_flushed_) {
-    absl::Status s = fileutil::WriteAll(
+    absl::Status s = fileutil::PWriteAll(
         fd_, absl::string_view(page_.data() + page_flushed_, end - page_flushed_),
-        JoinPath(dir_, SegmentName(segment_)));
+        static_cast<int64_t>(pages_done_ * kPageSize + page_flushed_),
+        segment_path_);
     if (!s.ok()) return s;
     page_flushed_ = end;
   }
@@ -97,22 +106,77 @@ absl::Status Wal::FlushLocked(bool pad) {
   return absl::OkStatus();
 }
 
-absl::Status Wal::CloseSegmentLocked() {
-  if (fd_ < 0) return absl::OkStatus();
-  absl::Status s;
-  if (page_alloc_ > 0) s = FlushLocked(/*pad=*/true);
-  if (s.ok() && ::fdatasync(fd_) != 0) {
-    s = absl::InternalError(absl::StrCat("fsync WAL segment ", segment_, ": ",
-                                         std::strerror(errno)));
+absl::Status Wal::RollbackLocked(const Mark& m, absl::Status cause) {
+  ++stats_.rollbacks;
+  // The page holding `m` was written out and cleared when the failed
+  // write went past it; its head comes back from the file.
+  reload_page_ = pages_done_ != m.pages_done;
+  pages_done_ = m.pages_done;
+  page_alloc_ = m.page_alloc;
+  page_flushed_ = m.page_alloc;
+  std::memset(&page_[m.page_alloc], 0, kPageSize - m.page_alloc);
+  truncate_to_ = static_cast<int64_t>(m.pages_done * kPageSize + m.page_alloc);
+  // Best effort now; retried before the next write if it fails.
+  (void)FinishRollbackLocked();
+  return cause;
+}
+
+absl::Status Wal::FinishRollbackLocked() {
+  if (truncate_to_ >= 0) {
+    if (::ftruncate(fd_, truncate_to_) != 0) {
+      return fileutil::IoError("truncate WAL segment after a failed write",
+                               segment_path_, errno);
+    }
+    truncate_to_ = -1;
   }
-  ::close(fd_);
-  fd_ = -1;
+  if (reload_page_) {
+    const int64_t off = static_cast<int64_t>(pages_done_ * kPageSize);
+    size_t got = 0;
+    while (got < page_alloc_) {
+      ssize_t n = ::pread(fd_, &page_[got], page_alloc_ - got, off + got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    if (got < page_alloc_) {
+      // Cannot restore the page: continue on the next one. The file ends
+      // at the record boundary, and the gap up to the next page reads as
+      // zeros, i.e. page padding.
+      ++pages_done_;
+      page_alloc_ = 0;
+      page_flushed_ = 0;
+      std::memset(&page_[0], 0, kPageSize);
+    }
+    reload_page_ = false;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Wal::FailLocked(absl::Status s) {
+  ++stats_.write_failures;
+  stats_.last_error = s.ToString();
   return s;
+}
+
+absl::Status Wal::RolloverLocked() {
+  if (page_alloc_ > 0) {
+    const Mark mark{pages_done_, page_alloc_};
+    absl::Status s = FlushLocked(/*pad=*/true);
+    if (!s.ok()) return RollbackLocked(mark, s);
+  }
+  if (::fdatasync(fd_) != 0) {
+    return fileutil::IoError("fsync WAL segment", segment_path_, errno);
+  }
+  return OpenSegmentLocked(segment_ + 1);
 }
 
 absl::Status Wal::Log(absl::string_view rec) {
   absl::MutexLock l(&mu_);
   if (closed_ || fd_ < 0) return absl::FailedPreconditionError("WAL is closed");
+  if (ABSL_PREDICT_FALSE(truncate_to_ >= 0 || reload_page_)) {
+    absl::Status s = FinishRollbackLocked();
+    if (!s.ok()) return FailLocked(s);
+  }
   const size_t payload = kPageSize - kFragmentHeaderSize;
   size_t frags = rec.size() / payload + 2;
   size_t need = rec.size() + frags * kFragmentHeaderSize;
@@ -121,15 +185,16 @@ absl::Status Wal::Log(absl::string_view rec) {
                 (seg_pages > pages_done_ + 1 ? seg_pages - pages_done_ - 1 : 0) *
                     kPageSize;
   if (need > left && (pages_done_ > 0 || page_alloc_ > 0)) {
-    absl::Status s = CloseSegmentLocked();
-    if (s.ok()) s = OpenSegmentLocked(segment_ + 1);
-    if (!s.ok()) return s;
+    absl::Status s = RolloverLocked();
+    if (!s.ok()) return FailLocked(s);
   }
+  // Everything up to here is on disk; a failure below cuts back to it.
+  const Mark mark{pages_done_, page_alloc_};
   bool first = true;
   for (;;) {
     if (kPageSize - page_alloc_ <= kFragmentHeaderSize) {
       absl::Status s = FlushLocked(/*pad=*/true);
-      if (!s.ok()) return s;
+      if (!s.ok()) return FailLocked(RollbackLocked(mark, s));
     }
     size_t room = kPageSize - page_alloc_ - kFragmentHeaderSize;
     size_t n = std::min(room, rec.size());
@@ -146,16 +211,12 @@ absl::Status Wal::Log(absl::string_view rec) {
     first = false;
     if (last) break;
   }
-  if (kPageSize - page_alloc_ <= kFragmentHeaderSize) {
-    absl::Status s = FlushLocked(/*pad=*/true);
-    if (!s.ok()) return s;
-  } else {
-    absl::Status s = FlushLocked(/*pad=*/false);
-    if (!s.ok()) return s;
-  }
+  absl::Status s =
+      FlushLocked(/*pad=*/kPageSize - page_alloc_ <= kFragmentHeaderSize);
+  if (!s.ok()) return FailLocked(RollbackLocked(mark, s));
   if (opts_.sync_every_log && ::fdatasync(fd_) != 0) {
-    return absl::InternalError(
-        absl::StrCat("fsync WAL segment ", segment_, ": ", std::strerror(errno)));
+    s = fileutil::IoError("fsync WAL segment", segment_path_, errno);
+    return FailLocked(RollbackLocked(mark, s));
   }
   return absl::OkStatus();
 }
@@ -164,30 +225,49 @@ absl::Status Wal::Sync() {
   absl::MutexLock l(&mu_);
   if (fd_ < 0) return absl::OkStatus();
   if (::fdatasync(fd_) != 0) {
-    return absl::InternalError(
-        absl::StrCat("fsync WAL segment ", segment_, ": ", std::strerror(errno)));
+    return FailLocked(
+        fileutil::IoError("fsync WAL segment", segment_path_, errno));
   }
   return absl::OkStatus();
 }
 
 absl::Status Wal::NextSegment() {
   absl::MutexLock l(&mu_);
-  if (closed_) return absl::FailedPreconditionError("WAL is closed");
-  absl::Status s = CloseSegmentLocked();
-  if (!s.ok()) return s;
-  return OpenSegmentLocked(segment_ + 1);
+  if (closed_ || fd_ < 0) return absl::FailedPreconditionError("WAL is closed");
+  absl::Status s = FinishRollbackLocked();
+  if (s.ok()) s = RolloverLocked();
+  if (!s.ok()) return FailLocked(s);
+  return absl::OkStatus();
 }
 
 absl::Status Wal::Close() {
   absl::MutexLock l(&mu_);
   if (closed_) return absl::OkStatus();
   closed_ = true;
-  return CloseSegmentLocked();
+  if (fd_ < 0) return absl::OkStatus();
+  absl::Status s = FinishRollbackLocked();
+  if (s.ok() && page_alloc_ > 0) {
+    // Padding is optional: a segment may end mid-page, and a partly
+    // written pad is zeros, which read as padding too.
+    (void)FlushLocked(/*pad=*/true);
+  }
+  if (s.ok() && ::fdatasync(fd_) != 0) {
+    s = fileutil::IoError("fsync WAL segment", segment_path_, errno);
+  }
+  ::close(fd_);
+  fd_ = -1;
+  if (!s.ok()) return FailLocked(s);
+  return absl::OkStatus();
 }
 
 int Wal::current_segment() const {
   absl::MutexLock l(&mu_);
   return segment_;
+}
+
+WalStats Wal::Stats() const {
+  absl::MutexLock l(&mu_);
+  return stats_;
 }
 
 int64_t Wal::Size() const { return fileutil::DirSize(dir_); }

@@ -1,5 +1,7 @@
 #include "libtsdb/wal/wal.h"
 
+#include <algorithm>
+#include <cerrno>
 #include <random>
 #include <string>
 #include <vector>
@@ -300,6 +302,157 @@ TEST(WalTest, CheckpointKeepsLiveSeriesAndRecentSamples) {
   EXPECT_EQ(samples.size(), 2u * 25 + 1);
   ASSERT_EQ(stones.size(), 1u);
   EXPECT_EQ(stones[0].ref, 1u);
+}
+
+// Clears an injected write fault however the test ends.
+struct FaultGuard {
+  ~FaultGuard() { fileutil::ClearWriteFaultForTesting(); }
+};
+
+// Logs `recs` from *next on, appending those the WAL accepted to *acked;
+// returns how many calls failed.
+int LogSome(Wal* w, const std::vector<std::string>& recs, size_t n,
+            size_t* next, std::vector<std::string>* acked) {
+  int failed = 0;
+  for (size_t end = std::min(recs.size(), *next + n); *next < end; ++*next) {
+    absl::Status s = w->Log(recs[*next]);
+    if (s.ok()) {
+      acked->push_back(recs[*next]);
+    } else {
+      EXPECT_NE(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+      ++failed;
+    }
+  }
+  return failed;
+}
+
+// The disk fills up in the middle of a record (a short write, then
+// ENOSPC), later appends fail too, then space returns: every record the
+// WAL accepted replays, in order, without repair, and nothing else does.
+TEST(WalTest, FullDiskRollsBackFailedRecordsAndRecovers) {
+  FaultGuard guard;
+  std::vector<std::string> recs = MakeRecords(400, 11);
+  std::mt19937_64 rng(5);
+  for (int round = 0; round < 40; ++round) {
+    SCOPED_TRACE(round);
+    std::string dir = TestDir("wal_enospc");
+    auto w = Wal::Create(dir, Small());
+    ASSERT_TRUE(w.ok()) << w.status();
+    std::vector<std::string> acked;
+    size_t next = 0;
+    EXPECT_EQ(LogSome(w->get(), recs, 30 + rng() % 50, &next, &acked), 0);
+    // Space for a few more bytes: 0 (nothing at all), a few (inside a
+    // fragment header), or up to several pages (page and segment ends).
+    int64_t budget = round < 4 ? round * 3 : rng() % (5 * kPageSize);
+    fileutil::InjectWriteFaultForTesting(budget, ENOSPC);
+    int failed = LogSome(w->get(), recs, 40, &next, &acked);
+    ASSERT_GT(failed, 0) << "budget " << budget << " never ran out";
+    fileutil::ClearWriteFaultForTesting();
+    EXPECT_EQ(LogSome(w->get(), recs, 60, &next, &acked), 0);
+    WalStats ws = (*w)->Stats();
+    EXPECT_EQ(ws.write_failures, static_cast<uint64_t>(failed));
+    EXPECT_GE(ws.rollbacks, 1u);
+    EXPECT_NE(ws.last_error.find("No space left"), std::string::npos)
+        << ws.last_error;
+    ASSERT_TRUE((*w)->Close().ok());
+    w->reset();
+
+    ReplayStats st;
+    std::vector<std::string> got = Replay(dir, &st, Small());
+    EXPECT_FALSE(st.repaired) << st.repair_message;
+    EXPECT_EQ(st.dropped_records, 0u);
+    EXPECT_EQ(st.torn_bytes, 0u);
+    ASSERT_EQ(got.size(), acked.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      ASSERT_EQ(got[i], acked[i]) << "record " << i;
+    }
+  }
+}
+
+// EIO behaves as ENOSPC, and the error says which it was.
+TEST(WalTest, IoErrorRollsBackTooAndIsNotResourceExhausted) {
+  FaultGuard guard;
+  std::string dir = TestDir("wal_eio");
+  auto w = *Wal::Create(dir, Small());
+  std::vector<std::string> recs = MakeRecords(20, 3), acked;
+  size_t next = 0;
+  LogSome(w.get(), recs, 10, &next, &acked);
+  fileutil::InjectWriteFaultForTesting(kPageSize / 2, EIO);
+  absl::Status s;
+  while (s.ok() && next < recs.size()) s = w->Log(recs[next++]);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), absl::StatusCode::kInternal) << s;
+  fileutil::InjectWriteFaultForTesting(0, ENOSPC);
+  s = w->Log("x");
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+  fileutil::ClearWriteFaultForTesting();
+  ASSERT_TRUE(w->Log("after").ok());
+  ASSERT_TRUE(w->Close().ok());
+  ReplayStats st;
+  std::vector<std::string> got = Replay(dir, &st, Small());
+  EXPECT_FALSE(st.repaired) << st.repair_message;
+  EXPECT_EQ(st.torn_bytes, 0u);
+  ASSERT_GE(got.size(), 1u);
+  EXPECT_EQ(got.back(), "after");
+}
+
+// A segment switch that cannot write (the last page's padding) leaves the
+// WAL writing its current segment instead of closed for good.
+TEST(WalTest, FailedSegmentSwitchKeepsTheWalUsable) {
+  FaultGuard guard;
+  std::string dir = TestDir("wal_switch_enospc");
+  auto w = *Wal::Create(dir, Small());
+  ASSERT_TRUE(w->Log("one").ok());
+  fileutil::InjectWriteFaultForTesting(100, ENOSPC);
+  absl::Status s = w->NextSegment();
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+  EXPECT_EQ(w->current_segment(), 0);
+  fileutil::ClearWriteFaultForTesting();
+  ASSERT_TRUE(w->Log("two").ok());
+  ASSERT_TRUE(w->NextSegment().ok());
+  ASSERT_TRUE(w->Log("three").ok());
+  ASSERT_TRUE(w->Close().ok());
+  ReplayStats st;
+  EXPECT_EQ(Replay(dir, &st, Small()),
+            (std::vector<std::string>{"one", "two", "three"}));
+  EXPECT_FALSE(st.repaired) << st.repair_message;
+  EXPECT_EQ(st.torn_bytes, 0u);
+}
+
+// A checkpoint that runs out of space leaves no partial checkpoint and
+// deletes no segment; once space returns it completes.
+TEST(WalTest, FailedCheckpointLeavesNothingBehind) {
+  FaultGuard guard;
+  std::string dir = TestDir("wal_checkpoint_enospc");
+  auto w = *Wal::Create(dir, Small());
+  model::Labels a = model::Labels::FromPairs({{"__name__", "a"}});
+  std::string r;
+  EncodeSeries({{1, a}}, &r);
+  ASSERT_TRUE(w->Log(r).ok());
+  for (int i = 0; i < 3000; ++i) {
+    r.clear();
+    EncodeSamples({{1, i * 1000, static_cast<double>(i)}}, &r);
+    ASSERT_TRUE(w->Log(r).ok());
+  }
+  ASSERT_TRUE(w->NextSegment().ok());
+  int upto = w->current_segment() - 1;
+  std::vector<int> before = *ListSegments(dir);
+  fileutil::InjectWriteFaultForTesting(2 * kPageSize, ENOSPC);
+  absl::Status s = w->Checkpoint(upto, [](uint64_t) { return true; }, 0);
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+  fileutil::ClearWriteFaultForTesting();
+  std::vector<std::string> names = *fileutil::ListDir(dir);
+  for (const std::string& n : names) {
+    EXPECT_EQ(n.find("checkpoint"), std::string::npos) << n;
+  }
+  EXPECT_EQ(*ListSegments(dir), before);
+  ASSERT_TRUE(w->Checkpoint(upto, [](uint64_t) { return true; }, 0).ok());
+  ASSERT_TRUE(w->Close().ok());
+  ReplayStats st;
+  std::vector<std::string> got = Replay(dir, &st, Small());
+  EXPECT_EQ(st.checkpoint, upto);
+  EXPECT_FALSE(st.repaired);
+  EXPECT_EQ(got.size(), 3001u);
 }
 
 }  // namespace
