@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -14,6 +15,12 @@
 #include "libtsdb/fileutil/fileutil.h"
 
 namespace vigil::tsdb::chunks {
+namespace {
+
+// Disk space is reserved ahead of writes in steps of this size.
+constexpr size_t kReserveStep = 1 << 20;
+
+}  // namespace
 
 struct HeadChunkFiles::Segment {
   std::string path;
@@ -21,6 +28,7 @@ struct HeadChunkFiles::Segment {
   char* base = nullptr;
   size_t cap = 0;
   size_t used = 0;
+  size_t reserved = 0;  // bytes from the start with disk space allocated
   ~Segment() {
     if (base != nullptr) ::munmap(base, cap);
     if (fd >= 0) ::close(fd);
@@ -43,24 +51,36 @@ absl::StatusOr<std::unique_ptr<HeadChunkFiles>> HeadChunkFiles::Open(
 
 HeadChunkFiles::~HeadChunkFiles() = default;
 
+absl::Status HeadChunkFiles::ReserveLocked(Segment* seg, size_t end) {
+  if (end <= seg->reserved) return absl::OkStatus();
+  size_t to = std::min(seg->cap, std::max(end, seg->reserved + kReserveStep));
+  absl::Status s = fileutil::Allocate(seg->fd, seg->reserved,
+                                      to - seg->reserved, seg->path);
+  if (!s.ok()) return s;
+  seg->reserved = to;
+  return absl::OkStatus();
+}
+
 absl::Status HeadChunkFiles::CutLocked() {
   auto seg = std::make_shared<Segment>();
   seg->path = fileutil::JoinPath(dir_, absl::StrFormat("%06d", next_index_++));
   seg->fd = ::open(seg->path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (seg->fd < 0) {
-    return absl::InternalError(absl::StrCat("create head chunk file ", seg->path,
-                                            ": ", std::strerror(errno)));
+    absl::Status s = fileutil::IoError("create head chunk file", seg->path, errno);
+    seg->path.clear();  // nothing to unlink
+    return s;
   }
   seg->cap = segment_size_;
+  // Sized sparse; blocks are allocated by ReserveLocked as chunks arrive.
   if (::ftruncate(seg->fd, seg->cap) != 0) {
-    return absl::InternalError(absl::StrCat("size head chunk file ", seg->path,
-                                            ": ", std::strerror(errno)));
+    return fileutil::IoError("size head chunk file", seg->path, errno);
   }
+  absl::Status s = ReserveLocked(seg.get(), 8);
+  if (!s.ok()) return s;
   void* p = ::mmap(nullptr, seg->cap, PROT_READ | PROT_WRITE, MAP_SHARED,
                    seg->fd, 0);
   if (p == MAP_FAILED) {
-    return absl::InternalError(absl::StrCat("map head chunk file ", seg->path,
-                                            ": ", std::strerror(errno)));
+    return fileutil::IoError("map head chunk file", seg->path, errno);
   }
   seg->base = static_cast<char*>(p);
   StoreBE32(seg->base, kHeadChunksMagic);
@@ -86,7 +106,15 @@ absl::StatusOr<MappedChunk> HeadChunkFiles::Write(uint64_t ref, int64_t mint,
       return absl::InvalidArgumentError("chunk larger than a head chunk file");
     }
     absl::Status s = CutLocked();
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+      ++write_failures_;
+      return s;
+    }
+  }
+  absl::Status s = ReserveLocked(cur_.get(), cur_->used + need);
+  if (!s.ok()) {
+    ++write_failures_;
+    return s;
   }
   char* p = cur_->base + cur_->used;
   std::memcpy(p, head.data(), head.size());
@@ -101,6 +129,11 @@ absl::StatusOr<MappedChunk> HeadChunkFiles::Write(uint64_t ref, int64_t mint,
 int64_t HeadChunkFiles::bytes_written() const {
   absl::MutexLock l(&mu_);
   return written_;
+}
+
+uint64_t HeadChunkFiles::write_failures() const {
+  absl::MutexLock l(&mu_);
+  return write_failures_;
 }
 
 }  // namespace vigil::tsdb::chunks

@@ -11,6 +11,13 @@
 // A segment's file is unlinked and unmapped when the last chunk view into
 // it is released (after head truncation) and it is no longer written.
 //
+// Disk space is reserved (fallocate) ahead of the chunks copied into a
+// segment, in steps of 1 MiB, so writing through the mapping never meets
+// a full disk (which would raise SIGBUS, not an error). When the
+// reservation fails, Write returns the error (ResourceExhausted for a
+// full disk) and counts it; the head then keeps that chunk on the heap,
+// and later Writes try again.
+//
 // Thread safety: Write may be called concurrently (internal lock); views
 // are immutable.
 
@@ -42,17 +49,24 @@ class HeadChunkFiles {
   ~HeadChunkFiles();
 
   // Copies a full chunk of series `ref` spanning [mint, maxt] to disk.
+  // Errors: ResourceExhausted when no disk space could be reserved,
+  // Internal for other I/O errors, InvalidArgument for a chunk larger than
+  // a segment.
   absl::StatusOr<MappedChunk> Write(uint64_t ref, int64_t mint, int64_t maxt,
                                     absl::string_view data);
 
   // Bytes written into live segments (for stats).
   int64_t bytes_written() const;
+  // Writes that failed for I/O reasons (a full disk) since Open.
+  uint64_t write_failures() const;
 
  private:
   struct Segment;
   HeadChunkFiles(std::string dir, int64_t segment_size)
       : dir_(std::move(dir)), segment_size_(segment_size) {}
   absl::Status CutLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Reserves disk space in `seg` for bytes up to `end`.
+  static absl::Status ReserveLocked(Segment* seg, size_t end);
 
   const std::string dir_;
   const int64_t segment_size_;
@@ -60,6 +74,7 @@ class HeadChunkFiles {
   std::shared_ptr<Segment> cur_ ABSL_GUARDED_BY(mu_);
   int next_index_ ABSL_GUARDED_BY(mu_) = 1;
   int64_t written_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t write_failures_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace vigil::tsdb::chunks
