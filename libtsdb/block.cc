@@ -277,6 +277,15 @@ absl::StatusOr<BlockMeta> WriteBlock(
   if (!s.ok()) return s;
   s = fileutil::MkdirAll(tmp);
   if (!s.ok()) return s;
+  // A failed write (a full disk) removes its partial block at once: every
+  // attempt has a new ULID, and leftovers would eat the space retries need.
+  struct RemoveUnlessDone {
+    const std::string& path;
+    bool done = false;
+    ~RemoveUnlessDone() {
+      if (!done) (void)fileutil::RemoveAll(path);
+    }
+  } cleanup{tmp};
 
   chunks::ChunkWriter cw(JoinPath(tmp, "chunks"));
   std::vector<index::IndexSeries> iseries;
@@ -357,8 +366,13 @@ absl::StatusOr<BlockMeta> WriteBlock(
   if (!s.ok()) return s;
   s = fileutil::Rename(tmp, final_dir);
   if (!s.ok()) return s;
+  cleanup.done = true;
   s = fileutil::SyncDir(parent);
-  if (!s.ok()) return s;
+  if (!s.ok()) {
+    // Not reported as written, so not left to be found by the next Open.
+    (void)fileutil::RemoveAll(final_dir);
+    return s;
+  }
   return meta;
 }
 

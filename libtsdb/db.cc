@@ -400,26 +400,43 @@ absl::Status DB::CleanTombstones() {
 
 absl::Status DB::Snapshot(const std::string& dir, bool with_head) {
   if (closed_.load()) return absl::FailedPreconditionError("tsdb is closed");
-  if (fileutil::Exists(dir)) {
+  std::string final_dir = dir;
+  while (final_dir.size() > 1 && final_dir.back() == '/') final_dir.pop_back();
+  if (fileutil::Exists(final_dir)) {
     return absl::InvalidArgumentError(
         absl::StrCat("snapshot directory ", dir, " already exists"));
   }
+  // Built under a temporary name, so an interrupted snapshot never looks
+  // like a complete one.
+  const std::string tmp = final_dir + ".tmp-snapshot";
   absl::MutexLock cl(&compact_mu_);
-  absl::Status s = fileutil::MkdirAll(dir);
-  if (!s.ok()) return s;
-  for (const auto& b : BlocksSnapshot()) {
-    s = fileutil::LinkOrCopyTree(b->dir(), JoinPath(dir, b->meta().ulid));
-    if (!s.ok()) return s;
-  }
-  if (with_head) {
-    int64_t mint = head_->MinTime(), maxt = head_->MaxTime();
-    if (mint <= maxt) {
-      auto meta = WriteBlock(dir, head_->SelectEntries(mint, maxt, nullptr),
-                             mint, maxt + 1, 1, {}, {});
-      if (!meta.ok()) return meta.status();
+  absl::Status s = fileutil::RemoveAll(tmp);  // an earlier attempt's
+  if (s.ok()) s = fileutil::MkdirAll(tmp);
+  if (s.ok()) {
+    for (const auto& b : BlocksSnapshot()) {
+      s = fileutil::LinkOrCopyTree(b->dir(), JoinPath(tmp, b->meta().ulid));
+      if (!s.ok()) break;
     }
   }
-  return fileutil::SyncDir(dir);
+  if (s.ok() && with_head) {
+    int64_t mint = head_->MinTime(), maxt = head_->MaxTime();
+    if (mint <= maxt) {
+      auto meta = WriteBlock(tmp, head_->SelectEntries(mint, maxt, nullptr),
+                             mint, maxt + 1, 1, {}, {});
+      s = meta.status();
+    }
+  }
+  if (s.ok()) s = fileutil::SyncDir(tmp);
+  if (s.ok()) s = fileutil::Rename(tmp, final_dir);
+  if (!s.ok()) {
+    (void)fileutil::RemoveAll(tmp);
+    return s;
+  }
+  size_t slash = final_dir.find_last_of('/');
+  std::string parent = slash == std::string::npos ? "."
+                       : slash == 0               ? "/"
+                                                  : final_dir.substr(0, slash);
+  return fileutil::SyncDir(parent);
 }
 
 ChunkLayout DB::BlockLayout() const {
@@ -564,6 +581,10 @@ DBStats DB::Stats() const {
   st.compactions = compactions_.load();
   st.compaction_failures = compaction_failures_.load();
   st.retention_deletions = retention_deletions_.load();
+  if (wal_ != nullptr) st.wal = wal_->Stats();
+  if (chunk_files_ != nullptr) {
+    st.head_chunk_write_failures = chunk_files_->write_failures();
+  }
   return st;
 }
 

@@ -18,6 +18,13 @@
 // `<dir>/lock`: a second Open of the same directory, from this process or
 // another, fails with FailedPrecondition naming the lock file.
 //
+// Write errors (a full disk): a commit whose WAL write fails returns the
+// error (ResourceExhausted for ENOSPC) and applies nothing; the WAL is left
+// as before the commit, so commits succeed again once space returns, and
+// everything committed is replayed by the next Open without repair.
+// Failures are counted in Stats().wal; compactions and checkpoints that
+// fail leave no partial files and are retried.
+//
 // Thread safety: all methods may be called concurrently. Appenders and
 // queriers follow storage/appender.h and storage/querier.h. After
 // Close(), NewQuerier returns FailedPrecondition and appenders fail.
@@ -59,6 +66,13 @@ struct DBStats {
   uint64_t compactions = 0;        // block merges
   uint64_t compaction_failures = 0;
   uint64_t retention_deletions = 0;
+  // Write errors (a full disk, EIO) of the running WAL: appends that
+  // failed and were rolled back. Non-zero write_failures means commits
+  // have failed; see wal/wal.h.
+  wal::WalStats wal;
+  // Full head chunks that could not be moved to chunks_head/ (kept on the
+  // heap instead).
+  uint64_t head_chunk_write_failures = 0;
 };
 
 class DB final : public storage::Appendable, public storage::Queryable {
@@ -81,7 +95,9 @@ class DB final : public storage::Appendable, public storage::Queryable {
   // Rewrites blocks that have tombstones without the deleted data.
   absl::Status CleanTombstones();
   // Writes a consistent copy into `dir` (which must not exist): blocks
-  // hard-linked, plus the head as one block when `with_head`.
+  // hard-linked, plus the head as one block when `with_head`. The copy is
+  // built in `<dir>.tmp-snapshot` and renamed to `dir` when complete; on
+  // failure neither exists afterwards. InvalidArgument when `dir` exists.
   absl::Status Snapshot(const std::string& dir, bool with_head);
   // Cuts full head ranges into blocks (and checkpoints the WAL), merges
   // adjacent blocks, applies retention. Runs on a background thread too
