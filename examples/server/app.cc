@@ -193,7 +193,7 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
   deps.format_query = FormatPromQL;
   deps.build_info = {kVersion, kRevision, "main", "vigil", __DATE__, "gcc " __VERSION__};
   deps.flags = FlagValues(flags_);
-  deps.config_yaml = [this] { return this->config()->text; };
+  deps.config_yaml = [this] { return this->config()->redacted_text; };
   deps.runtime_info = [this] {
     RuntimeInfo ri;
     ri.start_time = impl_->start_time;

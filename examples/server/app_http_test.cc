@@ -102,6 +102,28 @@ TEST_F(AppHttpTest, RequestsRealClientsSend) {
   EXPECT_EQ(r[1].status, 204);
 }
 
+TEST_F(AppHttpTest, ConfigIsShownWithSecretsRedacted) {
+  std::ofstream(dir_ + "/prometheus.yml") << R"(scrape_configs:
+  - job_name: guarded
+    basic_auth: {username: admin, password: hunter2}
+    static_configs: [{targets: ["127.0.0.1:1"]}]
+remote_write:
+  - url: http://127.0.0.1:1/write
+    authorization: {credentials: tok-123}
+)";
+  std::unique_ptr<App> app = StartApp(MakeFlags());
+  ASSERT_NE(app, nullptr);
+  RawConn c(app->port());
+  c.Send("GET /api/v1/status/config HTTP/1.1\r\nHost: a\r\n\r\n");
+  auto r = c.Read(1);
+  ASSERT_EQ(r.size(), 1u);
+  std::string yaml = json::parse(r[0].body)["data"]["yaml"];
+  EXPECT_FALSE(absl::StrContains(yaml, "hunter2")) << yaml;
+  EXPECT_FALSE(absl::StrContains(yaml, "tok-123")) << yaml;
+  EXPECT_TRUE(absl::StrContains(yaml, "<secret>")) << yaml;
+  EXPECT_TRUE(absl::StrContains(yaml, "admin")) << yaml;
+}
+
 TEST_F(AppHttpTest, BadFramingAnswers400WithJsonOnApiPaths) {
   std::unique_ptr<App> app = StartApp(MakeFlags());
   ASSERT_NE(app, nullptr);

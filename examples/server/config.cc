@@ -225,12 +225,70 @@ std::string DirName(absl::string_view path) {
   return std::string(path.substr(0, slash + 1));
 }
 
+constexpr char kSecretMarker[] = "<secret>";
+
+bool IsSecretKey(absl::string_view key, absl::string_view parent) {
+  static const char* const kSecretKeys[] = {
+      "password", "bearer_token", "credentials", "client_secret", "secret_key",
+      "token", "application_credential_secret"};
+  for (const char* k : kSecretKeys) {
+    if (key == k) return true;
+  }
+  // An inline private key, not key_file.
+  return key == "key" && parent == "tls_config";
+}
+
+// Replaces, in place, every non-empty secret scalar below `node`; returns
+// how many were replaced.
+int RedactNode(YAML::Node node, absl::string_view parent) {
+  int n = 0;
+  auto redact_scalar = [&n](YAML::Node v) {
+    if (v.IsScalar() && !v.Scalar().empty()) {
+      v = kSecretMarker;
+      ++n;
+    }
+  };
+  if (node.IsMap()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+      YAML::Node value = it->second;
+      if (IsSecretKey(key, parent)) {
+        redact_scalar(value);
+      } else if (key == "secrets" && parent != "" && value.IsSequence()) {
+        // http_headers: {Name: {values: [...], secrets: [...]}}
+        for (YAML::Node v : value) redact_scalar(v);
+      } else if (parent == "proxy_connect_header" && value.IsSequence()) {
+        for (YAML::Node v : value) redact_scalar(v);
+      } else {
+        n += RedactNode(value, key);
+      }
+    }
+  } else if (node.IsSequence()) {
+    for (YAML::Node v : node) n += RedactNode(v, parent);
+  }
+  return n;
+}
+
 }  // namespace
+
+std::string RedactSecrets(absl::string_view yaml) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception&) {
+    return std::string(yaml);
+  }
+  if (RedactNode(root, "") == 0) return std::string(yaml);
+  YAML::Emitter out;
+  out << root;
+  return std::string(out.c_str()) + "\n";
+}
 
 absl::StatusOr<Config> ParseConfig(absl::string_view text, absl::string_view path) {
   Config cfg;
   cfg.path = std::string(path);
   cfg.text = std::string(text);
+  cfg.redacted_text = RedactSecrets(text);
   YAML::Node root;
   try {
     root = YAML::Load(cfg.text);

@@ -64,6 +64,12 @@ using RemoteReadConfig = remote::RemoteReadConfig;
 struct Config {
   std::string path;  // the file it came from ("" when parsed from text)
   std::string text;  // the YAML as loaded
+  // `text` as shown to users (/api/v1/status/config, the UI): every secret
+  // value (password, bearer_token, credentials, client_secret, secret_key,
+  // token, application_credential_secret, an inline tls_config key,
+  // http_headers secrets, proxy_connect_header values) replaced by
+  // "<secret>", as Prometheus shows them; `text` itself when it has none.
+  std::string redacted_text;
   GlobalConfig global;
   // Glob patterns, relative ones resolved against the config's directory.
   std::vector<std::string> rule_files;
@@ -84,6 +90,11 @@ struct Config {
 // repeated, scrape_timeout greater than scrape_interval, remote url empty).
 absl::StatusOr<Config> ParseConfig(absl::string_view text,
                                    absl::string_view path = "");
+
+// `yaml` with every secret value replaced by "<secret>" (see
+// Config::redacted_text); `yaml` unchanged when it holds no secret or does
+// not parse.
+std::string RedactSecrets(absl::string_view yaml);
 
 // Reads and parses a file. NotFound / PermissionDenied when it cannot be
 // read (message names the path), else as ParseConfig.

@@ -166,3 +166,63 @@ TEST(ConfigTest, MissingFileIsNotFound) {
 
 }  // namespace
 }  // namespace vigil::server
+
+namespace vigil::server {
+namespace {
+
+TEST(RedactSecretsTest, EverySecretShowsAsTheMarker) {
+  const char* yaml = R"(scrape_configs:
+  - job_name: a
+    basic_auth:
+      username: admin
+      password: hunter2
+    authorization:
+      credentials: tok-123
+    oauth2:
+      client_id: id
+      client_secret: cs-456
+    tls_config:
+      key: "-----BEGIN PRIVATE KEY-----"
+      key_file: /etc/key.pem
+    http_headers:
+      X-Api:
+        values: [visible]
+        secrets: [hidden-789]
+  - job_name: b
+    bearer_token: bt-000
+    consul_sd_configs:
+      - token: ct-111
+remote_write:
+  - url: http://rw/api/v1/write
+    sigv4:
+      access_key: AKIA
+      secret_key: sk-222
+    basic_auth:
+      username: u
+      password: ""
+)";
+  absl::StatusOr<Config> cfg = ParseConfig(yaml, "p.yml");
+  std::string shown = cfg.ok() ? cfg->redacted_text : RedactSecrets(yaml);
+  for (const char* secret : {"hunter2", "tok-123", "cs-456", "BEGIN PRIVATE", "hidden-789",
+                             "bt-000", "ct-111", "sk-222"}) {
+    EXPECT_EQ(shown.find(secret), std::string::npos) << secret << "\n" << shown;
+  }
+  for (const char* kept : {"admin", "client_id: id", "/etc/key.pem", "visible", "AKIA",
+                           "job_name: b"}) {
+    EXPECT_NE(shown.find(kept), std::string::npos) << kept << "\n" << shown;
+  }
+  EXPECT_NE(shown.find("password: <secret>"), std::string::npos) << shown;
+  // The redacted YAML is still YAML with the same shape.
+  EXPECT_NE(RedactSecrets(shown), yaml);
+  EXPECT_EQ(RedactSecrets(shown), shown);
+}
+
+TEST(RedactSecretsTest, TextWithoutSecretsIsShownAsWritten) {
+  const char* yaml = "# comment kept\nglobal:\n  scrape_interval: 15s\n";
+  absl::StatusOr<Config> cfg = ParseConfig(yaml, "p.yml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  EXPECT_EQ(cfg->redacted_text, yaml);
+}
+
+}  // namespace
+}  // namespace vigil::server
