@@ -396,6 +396,11 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
       {"prometheus_tsdb_out_of_bound_samples_total",
        "Total number of out of bound samples ingestion failed attempts.", "counter",
        [](const tsdb::DBStats& s) { return static_cast<double>(s.head.out_of_bounds); }},
+      {"vigil_tsdb_too_far_in_future_samples_total",
+       "Total number of samples refused for timestamps further ahead of the clock than "
+       "--storage.tsdb.max-future-sample-time.",
+       "counter",
+       [](const tsdb::DBStats& s) { return static_cast<double>(s.head.too_far_in_future); }},
       {"prometheus_tsdb_blocks_loaded", "Number of currently loaded data blocks.", "gauge",
        [](const tsdb::DBStats& s) { return static_cast<double>(s.num_blocks); }},
       {"prometheus_tsdb_wal_corruptions_total", "Total number of WAL corruptions.", "counter",
@@ -534,6 +539,7 @@ absl::Status App::Start() {
     retention = 15LL * 24 * 3600 * 1000;
   }
   to.retention_ms = retention;
+  VIGIL_ASSIGN_OR_RETURN(to.max_future_ms, DurationFlagMs(flags_.max_future_sample_time, 600000));
   if (!flags_.retention_size.empty()) {
     absl::StatusOr<uint64_t> size = scrape::ParseSizeBytes(flags_.retention_size);
     if (!size.ok()) {

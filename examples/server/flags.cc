@@ -292,6 +292,11 @@ const std::vector<Row>& Rows() {
       {"grpc.listen-address", T::kString, "", &Flags::grpc_listen_address,
        nullptr, "", "Address of Vigil's gRPC API (vigil.api.Vigil); empty: "
        "off.", O::kVigil},
+      {"storage.tsdb.max-future-sample-time", T::kDuration, "10m",
+       &Flags::max_future_sample_time, nullptr, "",
+       "Samples stamped further ahead of the clock are refused and counted "
+       "(Prometheus's fixed 10m); 0 turns the check off.",
+       O::kVigil},
   };
   // clang-format on
   return *rows;

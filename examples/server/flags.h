@@ -45,6 +45,8 @@ struct Flags {
   // Empty: 15d unless a size is set. Also set by 2.x's
   // --storage.tsdb.retention when --storage.tsdb.retention.time is absent.
   std::string retention_time;
+  // --storage.tsdb.max-future-sample-time (Vigil's): "0" turns it off.
+  std::string max_future_sample_time = "10m";
   std::string retention_size;
   std::string lookback_delta = "5m";
   std::string query_timeout = "2m";
