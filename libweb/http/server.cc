@@ -22,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "libweb/http/internal/beast_request.h"
 
 namespace vigil::web {
 namespace {
@@ -71,31 +72,6 @@ bool GzipCompress(absl::string_view in, std::string* out) {
   out->resize(zs.total_out);
   deflateEnd(&zs);
   return rc == Z_STREAM_END;
-}
-
-bool IsFormRequest(const Request& req) {
-  if (req.method != "POST" && req.method != "PUT" && req.method != "PATCH") return false;
-  absl::string_view ct = req.Header("Content-Type");
-  ct = ct.substr(0, ct.find(';'));
-  return absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(ct),
-                                "application/x-www-form-urlencoded");
-}
-
-// Fills `req` from a parsed message; false when the target's path has a
-// malformed escape.
-bool ToRequest(bhttp::request<bhttp::string_body>&& msg, Request* req) {
-  req->method = std::string(msg.method_string());
-  req->target = std::string(msg.target());
-  absl::string_view target = req->target;
-  size_t q = target.find('?');
-  if (!PercentDecode(target.substr(0, q), false, &req->path)) return false;
-  for (const auto& f : msg) {
-    req->headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
-  }
-  req->body = std::move(msg.body());
-  if (IsFormRequest(*req)) ParseQueryString(req->body, &req->params);
-  if (q != absl::string_view::npos) ParseQueryString(target.substr(q + 1), &req->params);
-  return true;
 }
 
 std::string HttpDate() {
@@ -226,9 +202,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void ReadNext() {
     parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(
-        std::min<size_t>(srv_->opts.max_header_bytes, UINT32_MAX)));
-    parser_->body_limit(srv_->opts.max_body_bytes);
+    http_internal::ApplyLimits({srv_->opts.max_header_bytes, srv_->opts.max_body_bytes},
+                               &*parser_);
     SetTimeout(srv_->opts.read_timeout);
     if (buffer_.size() == 0) {
       idle_since_ns.store(absl::GetCurrentTimeNanos());
@@ -298,7 +273,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     bool keep_alive = msg.keep_alive();
     auto req = std::make_shared<Request>();
     req->remote_addr = remote_;
-    if (!ToRequest(std::move(msg), req.get())) {
+    if (!http_internal::ToRequest(std::move(msg), req.get())) {
       auto res = std::make_shared<Response>(
           srv_->ErrorResponse(400, "malformed HTTP request: invalid URL escape", req->target));
       return Write(std::move(res), false, false);
