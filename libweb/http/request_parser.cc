@@ -56,14 +56,12 @@ absl::StatusOr<Request> ParseRequest(absl::string_view bytes, const RequestLimit
   size_t used = 0;
   boost::beast::error_code ec;
   while (!parser.is_done()) {
-    // The server hands the parser everything buffered so far; here that is
-    // all of `bytes` that is left.
+    // As Beast's read loop does: hand the parser everything buffered; on
+    // need_more a server reads more before the next call (Beast requires
+    // that), and here there is no more.
     size_t n = parser.put(boost::asio::const_buffer(bytes.data() + used, bytes.size() - used), ec);
     used += n;
-    if (ec == bhttp::error::need_more) {
-      if (n > 0 && used < bytes.size()) continue;
-      return absl::OutOfRangeError("incomplete request");
-    }
+    if (ec == bhttp::error::need_more) return absl::OutOfRangeError("incomplete request");
     if (ec == bhttp::error::header_limit) {
       return absl::ResourceExhaustedError("request header too large");
     }
@@ -72,7 +70,9 @@ absl::StatusOr<Request> ParseRequest(absl::string_view bytes, const RequestLimit
           absl::StrCat("request body larger than ", limits.max_body_bytes, " bytes"));
     }
     if (ec) return absl::InvalidArgumentError(absl::StrCat("malformed HTTP request: ", ec.message()));
-    if (n == 0 && !parser.is_done()) return absl::OutOfRangeError("incomplete request");
+    if (!parser.is_done() && (n == 0 || used == bytes.size())) {
+      return absl::OutOfRangeError("incomplete request");
+    }
   }
   Request req;
   if (!http_internal::ToRequest(parser.release(), &req)) {

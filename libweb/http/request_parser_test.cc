@@ -49,6 +49,19 @@ TEST(ParseRequestTest, FormBodyIgnoredForGet) {
   EXPECT_EQ(r->body, "a=1");
 }
 
+// Found by fuzzing: the final chunk without its closing CRLF once made the
+// parse loop call Beast again without more input, which Beast asserts on.
+TEST(ParseRequestTest, ChunkedBodies) {
+  const std::string head = "POST /w HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+  EXPECT_EQ(ParseRequest(head + "0\r\n", RequestLimits()).status().code(),
+            absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(ParseRequest(head + "3\r\nab", RequestLimits()).status().code(),
+            absl::StatusCode::kOutOfRange);
+  absl::StatusOr<Request> r = ParseRequest(head + "3\r\nabc\r\n0\r\n\r\n", RequestLimits());
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->body, "abc");
+}
+
 TEST(ParseRequestTest, Errors) {
   EXPECT_EQ(ParseRequest("GET / HTTP/1.1\r\nHost: h\r\n", RequestLimits()).status().code(),
             absl::StatusCode::kOutOfRange);

@@ -35,6 +35,8 @@ std::vector<std::string> Seeds() {
       "GET /%E2%9C%93/a%2Fb;c?x=1;y=2&&=&z HTTP/1.1\r\nX: a\r\n b\r\n\r\n",
       "POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
       "GET http://host:9090/federate?match%5B%5D=up HTTP/1.1\r\n\r\n",
+      // Found by libFuzzer: a final chunk without its trailer's CRLF.
+      "POST /w HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n",
   };
 }
 

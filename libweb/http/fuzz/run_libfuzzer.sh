@@ -31,4 +31,4 @@ printf '\001POST /api/v1/query HTTP/1.1\r\nContent-Type: application/x-www-form-
 printf '\000POST /w HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nGET / HTTP/1.1\r\n\r\n' \
   > "$out/corpus/chunked"
 "$out/http_request_fuzzer" -max_total_time="$secs" -max_len=4096 \
-  -print_final_stats=1 "$@" "$out/corpus"
+  -print_final_stats=1 -artifact_prefix="$out/" "$@" "$out/corpus"
