@@ -167,6 +167,13 @@ def vigil_dependencies():
         targets = {":ssl": ["openssl"]},
     )
 
+    # libxcrypt's crypt_r: bcrypt hashes of --web.config.file users.
+    _maybe(
+        name = "org_libxcrypt",
+        required_headers = ["crypt.h"],
+        targets = {":crypt": ["libcrypt"]},
+    )
+
     # prometheus-cpp (client library) for a process's own /metrics.
     _maybe(
         name = "com_github_jupp0r_prometheus_cpp",

@@ -13,7 +13,7 @@ PACKAGES=(
   libcurl4-openssl-dev libsnappy-dev zlib1g-dev libzstd-dev
   nlohmann-json3-dev libroaring-dev libcli11-dev libxxhash-dev
   libcpp-httplib-dev prometheus-cpp-dev
-  libboost1.81-dev libssl-dev
+  libboost1.81-dev libssl-dev libcrypt-dev
   # Real peers the integration tests start on 127.0.0.1
   prometheus prometheus-alertmanager prometheus-node-exporter
   # Tools the tests use (chromium: the web UI's browser test)

@@ -18,6 +18,7 @@
 #include "examples/server/discovery_configs.h"
 #include "examples/server/engine_query.h"
 #include "examples/server/federate.h"
+#include "examples/server/grpc_credentials.h"
 #include "examples/server/grpc_service.h"
 #include "examples/server/json_writer.h"
 #include "examples/server/metadata_api.h"
@@ -31,6 +32,7 @@
 #include "examples/ui/routes.h"
 #include "libweb/http/router.h"
 #include "libweb/http/server.h"
+#include "libweb/http/web_config.h"
 #include "libpromql/engine.h"
 #include "librules/engine_query_func.h"
 #include "librules/manager.h"
@@ -122,6 +124,9 @@ struct App::Impl {
   web::Router router;
   // Serves `router` from Start() on.
   std::unique_ptr<web::Server> http;
+  // --web.config.file (TLS, basic auth, headers) for HTTP and gRPC; null
+  // without the flag.
+  std::unique_ptr<web::WebConfigSource> web_config;
   std::atomic<bool> ready{false};
   StorageProxy storage;
   // Local + remote_write / remote_read endpoints (libremote).
@@ -484,6 +489,10 @@ std::shared_ptr<const Config> App::config() const {
 web::ServerOptions App::HttpServerOptions() {
   web::ServerOptions o;
   o.max_connections = flags_.web_max_connections;
+  if (impl_->web_config != nullptr && impl_->web_config->tls_enabled()) {
+    web::WebConfigSource* wc = impl_->web_config.get();
+    o.tls_context = [wc] { return wc->TlsContext(); };
+  }
   o.read_timeout =
       absl::Milliseconds(DurationFlagMs(flags_.web_read_timeout, 300000).value_or(300000));
   // Answers the server gives itself (framing, limits) are JSON on API paths.
@@ -502,6 +511,10 @@ web::ServerOptions App::HttpServerOptions() {
 
 void App::ServeHttp(const web::Request& req, web::Response* res) {
   Impl& im = *impl_;
+  if (im.web_config != nullptr) {
+    im.web_config->AddHeaders(res);
+    if (!im.web_config->Authorize(req, res)) return;
+  }
   // Everything but health and metrics answers 503 until the storage is open.
   if (!im.ready.load()) {
     const std::string prefix = flags_.route_prefix == "/" ? "" : flags_.route_prefix;
@@ -519,6 +532,15 @@ absl::Status App::Start() {
   std::string host;
   int port = 0;
   SplitHostPort(flags_.listen_address, &host, &port);
+  if (!flags_.web_config_file.empty()) {
+    absl::StatusOr<std::unique_ptr<web::WebConfigSource>> wc =
+        web::WebConfigSource::Open(flags_.web_config_file);
+    if (!wc.ok()) {
+      return absl::Status(wc.status().code(),
+                          absl::StrCat("--web.config.file: ", wc.status().message()));
+    }
+    im.web_config = std::move(*wc);
+  }
   im.http = std::make_unique<web::Server>(HttpServerOptions(), [this](const web::Request& req,
                                                                        web::Response* res) {
     ServeHttp(req, res);
@@ -605,9 +627,11 @@ absl::Status App::Start() {
                                             : nullptr;
     im.grpc_service = std::make_unique<VigilGrpcService>(writes, &im.storage,
                                                           im.engine.get(), kVersion);
+    absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds =
+        GrpcServerCredentials(im.web_config.get());
+    if (!creds.ok()) return creds.status();
     grpc::ServerBuilder b;
-    b.AddListeningPort(flags_.grpc_listen_address, grpc::InsecureServerCredentials(),
-                       &grpc_port_);
+    b.AddListeningPort(flags_.grpc_listen_address, *creds, &grpc_port_);
     b.RegisterService(im.grpc_service.get());
     im.grpc_server = b.BuildAndStart();
     if (im.grpc_server == nullptr || grpc_port_ <= 0) {

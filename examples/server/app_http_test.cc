@@ -4,17 +4,21 @@
 // pipelining, strict framing with JSON errors on API paths, and gRPC
 // writes gated like HTTP remote write.
 
+#include <crypt.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "examples/server/app.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "libweb/http/testing/raw_conn.h"
+#include "libweb/http/testing/test_certs.h"
 #include "model/proto/api.grpc.pb.h"
 #include "nlohmann/json.hpp"
 
@@ -183,6 +187,90 @@ TEST_F(AppHttpTest, GrpcWritesNeedTheRemoteWriteReceiverFlag) {
     app->RequestQuit();
     app->Wait();
   }
+}
+
+// --web.config.file as prometheus-operator mounts it: TLS and a bcrypt user
+// in front of the API, /metrics, remote write and the gRPC API alike.
+TEST_F(AppHttpTest, WebConfigSecuresEveryEndpoint) {
+  if (std::system("curl --version >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "curl is not installed (tools/install_deps.sh installs it)";
+  }
+  web::testing::KeyAndCert ca = web::testing::MakeCert("ca", nullptr, true);
+  web::testing::WritePem(ca, dir_ + "/ca");
+  web::testing::WritePem(web::testing::MakeCert("vigil", &ca, false), dir_ + "/server");
+  char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+  ASSERT_NE(crypt_gensalt_rn("$2y$", 4, nullptr, 0, salt, sizeof(salt)), nullptr);
+  crypt_data cd{};
+  std::string hash = crypt_r("good", salt, &cd);
+  std::ofstream(dir_ + "/web.yml") << "tls_server_config:\n  cert_file: server.crt\n"
+                                      "  key_file: server.key\nbasic_auth_users:\n  alice: "
+                                   << hash << "\n";
+  Flags f = MakeFlags();
+  f.web_config_file = dir_ + "/web.yml";
+  f.enable_remote_write_receiver = true;
+  f.grpc_listen_address = "127.0.0.1:0";
+  std::unique_ptr<App> app = StartApp(f);
+  ASSERT_NE(app, nullptr);
+  std::string base = absl::StrCat("--cacert ", dir_, "/ca.crt https://127.0.0.1:", app->port());
+  auto curl = [&](const std::string& args, const std::string& path) {
+    return web::testing::CurlCode(absl::StrCat(args, " ", base, path));
+  };
+  EXPECT_EQ(curl("-u alice:good", "/api/v1/query?query=1"), "200");
+  EXPECT_EQ(curl("-u alice:bad", "/api/v1/query?query=1"), "401");
+  EXPECT_EQ(curl("", "/api/v1/query?query=1"), "401");
+  EXPECT_EQ(curl("", "/metrics"), "401");
+  EXPECT_EQ(curl("-u alice:good", "/metrics"), "200");
+  // Remote write into Vigil: an empty, valid snappy WriteRequest.
+  std::ofstream(dir_ + "/empty.pb", std::ios::binary) << std::string("\x00", 1);
+  std::string rw = absl::StrCat("-X POST -H 'Content-Encoding: snappy' "
+                                "-H 'Content-Type: application/x-protobuf' --data-binary @",
+                                dir_, "/empty.pb");
+  EXPECT_EQ(curl("-u alice:good " + rw, "/api/v1/write"), "204");
+  EXPECT_EQ(curl(rw, "/api/v1/write"), "401");
+  // Plain HTTP gets no answer from the TLS port.
+  EXPECT_NE(web::testing::CurlCode(absl::StrCat("-u alice:good http://127.0.0.1:", app->port(),
+                                                "/api/v1/query?query=1")),
+            "200");
+
+  // gRPC: the same certificate and user.
+  grpc::SslCredentialsOptions so;
+  so.pem_root_certs = ca.cert_pem;
+  grpc::ChannelArguments args;
+  args.SetSslTargetNameOverride("127.0.0.1");
+  auto stub = vigil::api::Vigil::NewStub(grpc::CreateCustomChannel(
+      absl::StrCat("127.0.0.1:", app->grpc_port()), grpc::SslCredentials(so), args));
+  vigil::api::WriteRequest w;
+  prometheus::TimeSeries* ts = w.add_timeseries();
+  ts->add_labels()->set_name("__name__");
+  ts->mutable_labels(0)->set_value("over_grpc");
+  prometheus::Sample* sample = ts->add_samples();
+  sample->set_timestamp(absl::ToUnixMillis(absl::Now()));
+  sample->set_value(1);
+  for (const char* user : {"", "alice:bad", "alice:good"}) {
+    vigil::api::WriteResponse wr;
+    grpc::ClientContext ctx;
+    if (*user != '\0') {
+      ctx.AddMetadata("authorization", absl::StrCat("Basic ", absl::Base64Escape(user)));
+    }
+    grpc::Status st = stub->Write(&ctx, w, &wr);
+    EXPECT_EQ(st.error_code(), std::string(user) == "alice:good"
+                                   ? grpc::StatusCode::OK
+                                   : grpc::StatusCode::UNAUTHENTICATED)
+        << user << ": " << st.error_message();
+  }
+}
+
+TEST_F(AppHttpTest, BadWebConfigStopsTheStart) {
+  std::ofstream(dir_ + "/web.yml") << "tls_server_config:\n  cert_file: missing.crt\n"
+                                      "  key_file: missing.key\n";
+  Flags f = MakeFlags();
+  f.web_config_file = dir_ + "/web.yml";
+  absl::StatusOr<std::unique_ptr<App>> app = App::Create(f);
+  ASSERT_TRUE(app.ok()) << app.status();
+  absl::Status st = (*app)->Start();
+  EXPECT_FALSE(st.ok());
+  EXPECT_TRUE(absl::StrContains(st.message(), "--web.config.file")) << st;
+  EXPECT_TRUE(absl::StrContains(st.message(), "missing.crt")) << st;
 }
 
 }  // namespace

@@ -88,7 +88,7 @@ const std::vector<Row>& Rows() {
        "Share of the memory limit used for GOMEMLIMIT."},
       {"auto-gomemlimit.refresh-interval", T::kDuration, "0s", {}, kGoRuntime,
        "", "How often the memory limit is read again; 0: once."},
-      {"web.config.file", T::kString, "", &Flags::web_config_file, kNotWired,
+      {"web.config.file", T::kString, "", &Flags::web_config_file, nullptr,
        "", "Web configuration file (TLS, basic auth)."},
       {"web.read-timeout", T::kDuration, "5m", &Flags::web_read_timeout,
        nullptr, "", "Time limit for reading a request; idle connections "
