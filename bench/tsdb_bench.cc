@@ -23,6 +23,7 @@
 #include "libtsdb/fileutil/fileutil.h"
 #include "libtsdb/head.h"
 #include "libtsdb/storage/sample_reader.h"
+#include "libtsdb/wal/wal.h"
 
 namespace vigil::tsdb {
 namespace {
@@ -266,6 +267,34 @@ void BM_DB_AppendCachedRefWithWal(benchmark::State& state) {
   (void)fileutil::RemoveAll(dir);
 }
 BENCHMARK(BM_DB_AppendCachedRefWithWal)->Arg(10000);
+
+// Wal::Log alone (the commit path's disk write) for records of
+// state.range(0) bytes: 200 (a few samples), 12 KiB (a 1000-series
+// scrape), 120 KiB (a 10k-series scrape, spanning pages).
+void BM_Wal_Log(benchmark::State& state) {
+  std::string dir = BenchDir("tsdb_bench_wal_log");
+  auto w = *wal::Wal::Create(dir, wal::WalOptions());
+  std::string rec(state.range(0), '\0');
+  std::mt19937_64 rng(1);
+  for (char& c : rec) c = static_cast<char>(rng());
+  int64_t n = 0;
+  for (auto _ : state) {
+    if (!w->Log(rec).ok()) state.SkipWithError("Log failed");
+    // Bounded disk use: a fresh segment every 64 MiB.
+    if ((n += state.range(0)) > (64 << 20)) {
+      state.PauseTiming();
+      (void)w->Close();
+      (void)fileutil::RemoveAll(dir);
+      w = *wal::Wal::Create(dir, wal::WalOptions());
+      n = 0;
+      state.ResumeTiming();
+    }
+  }
+  state.SetBytesProcessed(state.iterations() * state.range(0));
+  (void)w->Close();
+  (void)fileutil::RemoveAll(dir);
+}
+BENCHMARK(BM_Wal_Log)->Arg(200)->Arg(12 << 10)->Arg(120 << 10);
 
 // 10k series x 2h at 15s, in a head.
 // Appends 10k series of the synthetic mix (SeriesLabels, Gen) x 2h at 15s
