@@ -39,6 +39,7 @@ void Manager::Send(Provider* p, std::vector<TargetGroup> groups) {
   absl::MutexLock lock(&mu_);
   if (p->removed || stopped_) return;
   ++updates_;
+  if (triggered_) ++delayed_;
   for (TargetGroup& g : groups) {
     if (g.targets.empty()) {
       p->groups.erase(g.source);
@@ -70,6 +71,15 @@ absl::Status Manager::ApplyConfig(const JobConfigs& jobs) {
     for (auto it = providers_.begin(); it != providers_.end();) {
       if (wanted.count(it->first) == 0) {
         it->second->removed = true;
+        if (const RefreshMetrics* m = it->second->discoverer->metrics()) {
+          const std::string& mech = it->second->name;
+          const uint64_t failures = m->failures.load();
+          retired_refreshes_[mech] += m->refreshes.load();
+          retired_failures_[mech] += failures;
+          for (const std::string& job : it->second->jobs) {
+            retired_failures_by_job_[{mech, job}] += failures;
+          }
+        }
         to_stop.push_back(std::move(it->second));
         it = providers_.erase(it);
       } else {
@@ -108,6 +118,7 @@ absl::Status Manager::ApplyConfig(const JobConfigs& jobs) {
       });
       providers_.emplace(fp, std::move(p));
     }
+    failed_configs_current_ = errors.size();
     jobs_.clear();
     for (const auto& [job, cfgs] : jobs) jobs_.insert(job);
     triggered_ = true;
@@ -152,6 +163,11 @@ Manager::Stats Manager::stats() const {
   s.syncs_sent = syncs_;
   s.discoverers = providers_.size();
   s.failed_configs = failed_configs_;
+  s.failed_configs_current = failed_configs_current_;
+  s.updates_delayed = delayed_;
+  s.refreshes = retired_refreshes_;
+  s.refresh_failures = retired_failures_;
+  s.refresh_failures_by_job = retired_failures_by_job_;
   for (const auto& [job, groups] : GroupsLocked()) {
     size_t n = 0;
     for (const auto& g : groups) n += g.targets.size();
@@ -160,8 +176,12 @@ Manager::Stats Manager::stats() const {
   for (const auto& [fp, p] : providers_) {
     const RefreshMetrics* m = p->discoverer->metrics();
     if (m == nullptr) continue;
+    const uint64_t failures = m->failures.load();
     s.refreshes[p->name] += m->refreshes.load();
-    s.refresh_failures[p->name] += m->failures.load();
+    s.refresh_failures[p->name] += failures;
+    for (const std::string& job : p->jobs) {
+      s.refresh_failures_by_job[{p->name, job}] += failures;
+    }
   }
   return s;
 }

@@ -57,10 +57,22 @@ class Manager {
     uint64_t syncs_sent = 0;        // calls of the sync callback
     size_t discoverers = 0;         // running discoverers
     uint64_t failed_configs = 0;    // configs whose NewDiscoverer failed
+    // Configs of the last ApplyConfig that failed to instantiate
+    // (prometheus_sd_failed_configs).
+    size_t failed_configs_current = 0;
+    // Changes that found a sync pending and waited for the next tick
+    // (prometheus_sd_updates_delayed_total).
+    uint64_t updates_delayed = 0;
     std::map<std::string, size_t> targets_per_job;
-    // Sum of the discoverers' RefreshMetrics, by mechanism name.
+    // Sum of the discoverers' RefreshMetrics, by mechanism name, running
+    // and stopped ones alike (so they only grow).
     std::map<std::string, uint64_t> refreshes;
     std::map<std::string, uint64_t> refresh_failures;
+    // The same failures by (mechanism, job): a discoverer shared by jobs
+    // counts under each (prometheus_sd_refresh_failures_total{mechanism,
+    // config}).
+    std::map<std::pair<std::string, std::string>, uint64_t>
+        refresh_failures_by_job;
   };
 
   Manager(Options options, SyncFn sync);
@@ -104,6 +116,13 @@ class Manager {
   uint64_t updates_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t syncs_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t failed_configs_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t failed_configs_current_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t delayed_ ABSL_GUARDED_BY(mu_) = 0;
+  // Counters of stopped discoverers, kept so the totals never go back.
+  std::map<std::string, uint64_t> retired_refreshes_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, uint64_t> retired_failures_ ABSL_GUARDED_BY(mu_);
+  std::map<std::pair<std::string, std::string>, uint64_t>
+      retired_failures_by_job_ ABSL_GUARDED_BY(mu_);
 
   absl::Mutex stop_mu_;  // serialises Stop()
   absl::Notification stopping_;

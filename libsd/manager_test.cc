@@ -30,6 +30,7 @@ struct Channel {
   SendFn send ABSL_GUARDED_BY(mu);
   std::atomic<int> runs{0};
   std::atomic<int> running{0};
+  RefreshMetrics metrics;  // the discoverer's counters
   void Push(std::vector<TargetGroup> g) {
     SendFn s;
     {
@@ -54,6 +55,7 @@ class FakeDiscoverer : public Discoverer {
     stop.WaitForNotification();
     --ch_->running;
   }
+  const RefreshMetrics* metrics() const override { return &ch_->metrics; }
 
  private:
   std::shared_ptr<Channel> ch_;
@@ -218,6 +220,33 @@ TEST(ManagerTest, FailedConfigReportedOthersApplied) {
   ASSERT_TRUE(WaitRunning(*a, 1));
   EXPECT_EQ(m.stats().failed_configs, 1u);
   EXPECT_EQ(m.Groups().count("j"), 1u);
+}
+
+TEST(ManagerTest, StatsKeepCountersOfStoppedDiscoverers) {
+  Manager m({absl::Milliseconds(20)}, nullptr);
+  auto a = std::make_shared<Channel>();
+  auto b = std::make_shared<Channel>();
+  ASSERT_FALSE(m.ApplyConfig({{"j1", {std::make_shared<FakeConfig>("A", a)}},
+                              {"j2", {std::make_shared<FakeConfig>("bad", b, true)}}})
+                   .ok());
+  ASSERT_TRUE(WaitRunning(*a, 1));
+  a->metrics.refreshes = 5;
+  a->metrics.failures = 3;
+  Manager::Stats st = m.stats();
+  EXPECT_EQ(st.failed_configs_current, 1u);
+  EXPECT_EQ(st.refresh_failures["fake"], 3u);
+  EXPECT_EQ((st.refresh_failures_by_job[{"fake", "j1"}]), 3u);
+  // A reload drops A and fixes j2: A's counts stay, nothing fails now.
+  ASSERT_TRUE(m.ApplyConfig({{"j2", {std::make_shared<FakeConfig>("B", b)}}}).ok());
+  ASSERT_TRUE(WaitRunning(*b, 1));
+  b->metrics.failures = 1;
+  st = m.stats();
+  EXPECT_EQ(st.failed_configs_current, 0u);
+  EXPECT_EQ(st.failed_configs, 1u);
+  EXPECT_EQ(st.refreshes["fake"], 5u);
+  EXPECT_EQ(st.refresh_failures["fake"], 4u);
+  EXPECT_EQ((st.refresh_failures_by_job[{"fake", "j1"}]), 3u);
+  EXPECT_EQ((st.refresh_failures_by_job[{"fake", "j2"}]), 1u);
 }
 
 TEST(ManagerTest, StopIsCleanAndIdempotent) {
