@@ -240,7 +240,20 @@ absl::StatusOr<std::unique_ptr<DB>> DB::Open(const std::string& dir,
   std::vector<RefSample> samples;
   std::vector<RefTombstone> stones;
   int64_t min_valid = blocks_max;
+  ReplayProgress* progress = options.replay_progress;
+  if (progress != nullptr) {
+    const std::string wal_dir = JoinPath(dir, "wal");
+    auto segs = wal::ListSegments(wal_dir);
+    progress->min.store(std::max(wal::LastCheckpoint(wal_dir).second, 0));
+    progress->max.store(segs.ok() && !segs->empty() ? segs->back() + 1 : 0);
+    progress->current.store(progress->min.load());
+  }
   auto replay = [&](absl::string_view rec) {
+    // Wal::Open sets last_segment as it starts a segment: the one before
+    // is done.
+    if (progress != nullptr && db->replay_.last_segment - 1 > progress->current.load()) {
+      progress->current.store(db->replay_.last_segment - 1);
+    }
     switch (wal::TypeOf(rec)) {
       case wal::RecordType::kSeries:
         series.clear();
@@ -270,6 +283,10 @@ absl::StatusOr<std::unique_ptr<DB>> DB::Open(const std::string& dir,
   replayer.Finish();
   if (!w.ok()) return w.status();
   db->wal_ = *std::move(w);
+  if (progress != nullptr) {
+    progress->max.store(db->wal_->current_segment());
+    progress->current.store(db->wal_->current_segment());
+  }
   db->replay_unknown_refs_ = unknown.load();
   if (db->replay_unknown_refs_ > 0) {
     std::fprintf(stderr,

@@ -484,3 +484,56 @@ TEST(DBTest, CleanTombstonesKeepsChunkLength) {
 
 }  // namespace
 }  // namespace vigil::tsdb
+
+namespace vigil::tsdb {
+namespace {
+
+// Prometheus's /api/v1/status/walreplay numbers: min 0 (no checkpoint),
+// max the segment written after replay, current rising to max.
+TEST(DBTest, ReplayProgressCoversEverySegment) {
+  std::string dir = TestDir("db_replay_progress");
+  {
+    ReplayProgress fresh;
+    Options o = TestOptions();
+    o.wal_segment_size = 32 * 1024;
+    o.replay_progress = &fresh;
+    auto db = *DB::Open(dir, o);
+    EXPECT_EQ(fresh.min.load(), 0);
+    EXPECT_EQ(fresh.max.load(), 0);
+    EXPECT_EQ(fresh.current.load(), 0);
+    storage::MemoryStorage ref;
+    Fill(*db, &ref, 50, 1000000, 600, 2);
+    ASSERT_TRUE(db->Close().ok());
+  }
+  std::vector<int> segs;
+  for (const std::string& n : Ls(JoinPath(dir, "wal"))) segs.push_back(std::stoi(n));
+  std::sort(segs.begin(), segs.end());
+  ASSERT_GE(segs.size(), 4u);
+  ASSERT_EQ(segs.front(), 0);
+
+  ReplayProgress p;
+  std::atomic<bool> done{false};
+  std::vector<int> seen;
+  std::thread watcher([&] {
+    while (!done.load()) {
+      seen.push_back(p.current.load());
+      EXPECT_LE(p.current.load(), segs.back() + 1);
+    }
+  });
+  Options o = TestOptions();
+  o.wal_segment_size = 32 * 1024;
+  o.replay_progress = &p;
+  auto db = DB::Open(dir, o);
+  done.store(true);
+  watcher.join();
+  ASSERT_TRUE(db.ok()) << db.status();
+  EXPECT_EQ(p.min.load(), 0);
+  EXPECT_EQ(p.max.load(), segs.back() + 1);
+  EXPECT_EQ(p.current.load(), p.max.load());
+  EXPECT_EQ((*db)->Stats().wal_replay.last_segment, segs.back());
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  ASSERT_TRUE((*db)->Close().ok());
+}
+
+}  // namespace
+}  // namespace vigil::tsdb

@@ -6,9 +6,22 @@
 #ifndef VIGIL_LIBTSDB_OPTIONS_H_
 #define VIGIL_LIBTSDB_OPTIONS_H_
 
+#include <atomic>
 #include <cstdint>
 
 namespace vigil::tsdb {
+
+// How far Open's WAL replay has come, in Prometheus's terms
+// (/api/v1/status/walreplay): segments `min` (the checkpoint's index, else
+// 0) to `max` (the segment Open starts writing, after the last one found),
+// `current` the last one fully replayed. Open sets min and max before
+// replaying, then raises current to max. The caller owns it and may read
+// it from any thread while Open runs.
+struct ReplayProgress {
+  std::atomic<int> min{0};
+  std::atomic<int> max{0};
+  std::atomic<int> current{0};
+};
 
 struct Options {
   // Smallest block: the head is cut into blocks of this range, aligned to
@@ -81,6 +94,8 @@ struct Options {
   // appliers were between 12% slower and 15% faster than one from run to
   // run (BM_DB_OpenReplayWal10kSeries2h). Try more with many cores.
   int replay_threads = 1;
+  // Updated while Open replays the WAL when set; must outlive Open.
+  ReplayProgress* replay_progress = nullptr;
 };
 
 }  // namespace vigil::tsdb
