@@ -480,4 +480,17 @@ bool ProcessBuilder(model::LabelsBuilder* builder,
   return true;
 }
 
+std::vector<RelabelStep> ProcessSteps(const model::Labels& labels,
+                                      absl::Span<const RelabelConfig> cfgs) {
+  std::vector<RelabelStep> steps(cfgs.size());
+  model::LabelsBuilder builder(labels);
+  bool keep = true;
+  for (size_t i = 0; i < cfgs.size(); ++i) {
+    if (keep) keep = ProcessBuilder(&builder, cfgs.subspan(i, 1));
+    steps[i].keep = keep;
+    if (keep) steps[i].output = builder.Build();
+  }
+  return steps;
+}
+
 }  // namespace vigil::sd

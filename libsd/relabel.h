@@ -102,6 +102,18 @@ std::optional<model::Labels> Process(const model::Labels& labels,
 bool ProcessBuilder(model::LabelsBuilder* builder,
                     absl::Span<const RelabelConfig> cfgs);
 
+// What one rule left, for /api/v1/targets/relabel_steps.
+struct RelabelStep {
+  model::Labels output;  // empty once the labels are dropped
+  bool keep = true;
+};
+
+// Applies `cfgs` one at a time as Process() does and reports the labels
+// after each: one step per config. From the rule that drops on, every
+// step has keep false and empty output (Prometheus's targetRelabelSteps).
+std::vector<RelabelStep> ProcessSteps(const model::Labels& labels,
+                                      absl::Span<const RelabelConfig> cfgs);
+
 }  // namespace vigil::sd
 
 #endif  // VIGIL_LIBSD_RELABEL_H_

@@ -390,5 +390,40 @@ TEST(RelabelTest, NullRegexMeansEmptyRegex) {
   EXPECT_FALSE(Process(Labels::FromPairs({{"a", "1"}}), cfgs).has_value());
 }
 
+TEST(RelabelTest, ProcessStepsReportsEachRuleAndStopsAtDrop) {
+  std::vector<RelabelConfig> cfgs = Parse(R"(
+- source_labels: [__address__]
+  target_label: instance
+- regex: __meta_.*
+  action: labeldrop
+- source_labels: [env]
+  regex: prod
+  action: keep
+- target_label: never
+  replacement: set
+)");
+  Labels in = Labels::FromPairs(
+      {{"__address__", "h:9100"}, {"__meta_x", "1"}, {"env", "dev"}});
+  std::vector<RelabelStep> steps = ProcessSteps(in, cfgs);
+  ASSERT_EQ(steps.size(), 4u);
+  EXPECT_TRUE(steps[0].keep);
+  EXPECT_EQ(steps[0].output.ToString(),
+            R"({__address__="h:9100", __meta_x="1", env="dev", instance="h:9100"})");
+  EXPECT_TRUE(steps[1].keep);
+  EXPECT_EQ(steps[1].output.ToString(),
+            R"({__address__="h:9100", env="dev", instance="h:9100"})");
+  EXPECT_FALSE(steps[2].keep);
+  EXPECT_TRUE(steps[2].output.empty());
+  EXPECT_FALSE(steps[3].keep);
+  EXPECT_TRUE(steps[3].output.empty());
+  // The last step agrees with Process().
+  in = Labels::FromPairs({{"__address__", "h:1"}, {"env", "prod"}});
+  steps = ProcessSteps(in, cfgs);
+  ASSERT_EQ(steps.size(), 4u);
+  EXPECT_TRUE(steps[3].keep);
+  EXPECT_EQ(steps[3].output, *Process(in, cfgs));
+  EXPECT_TRUE(ProcessSteps(in, {}).empty());
+}
+
 }  // namespace
 }  // namespace vigil::sd
