@@ -73,7 +73,10 @@ std::string ConfigFingerprint(const ScrapeConfig& c) {
 Manager::Manager(storage::Appendable* appendable, Options options)
     : appendable_(appendable),
       options_(options),
-      scheduler_(options.workers) {}
+      scheduler_(options.workers),
+      counters_(options.counters != nullptr
+                    ? options.counters
+                    : std::make_shared<ScrapeCounters>()) {}
 
 Manager::~Manager() { Stop(); }
 
@@ -98,6 +101,7 @@ absl::Status Manager::ApplyConfig(const std::vector<ScrapeConfig>& configs) {
       continue;
     }
     it->second->Stop(/*write_staleness=*/true);
+    retired_target_limit_hits_ += it->second->Stats().target_limit_hits;
     fingerprints_.erase(it->first);
     it = pools_.erase(it);
   }
@@ -107,10 +111,14 @@ absl::Status Manager::ApplyConfig(const std::vector<ScrapeConfig>& configs) {
     if (it != pools_.end() && fingerprints_[c.job_name] == fp) continue;
     if (it != pools_.end()) {
       it->second->Stop(/*write_staleness=*/false);
+      retired_target_limit_hits_ += it->second->Stats().target_limit_hits;
       pools_.erase(it);
+      ++pool_reloads_;
+    } else {
+      ++pools_created_;
     }
     auto pool = std::make_unique<ScrapePool>(c, appendable_, &scheduler_,
-                                             options_.offset_seed);
+                                             options_.offset_seed, counters_);
     auto g = groups_.find(c.job_name);
     if (g != groups_.end()) pool->Sync(g->second);
     pools_[c.job_name] = std::move(pool);
@@ -144,6 +152,27 @@ std::map<std::string, std::vector<TargetStatus>> Manager::DroppedTargets()
   std::map<std::string, std::vector<TargetStatus>> out;
   for (const auto& [job, pool] : pools_) out[job] = pool->DroppedTargets();
   return out;
+}
+
+ManagerStats Manager::Stats() const {
+  ManagerStats st;
+  const ScrapeCounters& c = *counters_;
+  st.exceeded_sample_limit = c.exceeded_sample_limit.load();
+  st.exceeded_body_size_limit = c.exceeded_body_size_limit.load();
+  st.exceeded_label_limits = c.exceeded_label_limits.load();
+  st.sample_out_of_order = c.sample_out_of_order.load();
+  st.sample_duplicate_timestamp = c.sample_duplicate_timestamp.load();
+  st.sample_out_of_bounds = c.sample_out_of_bounds.load();
+  absl::MutexLock l(&mu_);
+  st.pools_created = pools_created_;
+  st.pool_reloads = pool_reloads_;
+  st.target_limit_hits = retired_target_limit_hits_;
+  for (const auto& [job, pool] : pools_) {
+    PoolStats ps = pool->Stats();
+    st.target_limit_hits += ps.target_limit_hits;
+    st.pools[job] = ps;
+  }
+  return st;
 }
 
 void Manager::Stop() {

@@ -38,6 +38,28 @@ namespace vigil::scrape {
 struct ManagerOptions {
   int workers = 4;           // scheduler threads shared by all loops
   uint64_t offset_seed = 0;  // varies scrape offsets between servers
+  // Counters (and observers) every loop adds to; the Manager makes its
+  // own when null. Set the observers before the Manager starts.
+  std::shared_ptr<ScrapeCounters> counters;
+};
+
+// The Manager's counts for the server's prometheus_target_* metrics.
+struct ManagerStats {
+  // Pools made for new jobs and made again for changed jobs by
+  // ApplyConfig. A pool cannot fail to be made (configs are validated
+  // before anything changes), so there is no failure count.
+  uint64_t pools_created = 0;
+  uint64_t pool_reloads = 0;
+  // Copies of the shared ScrapeCounters.
+  uint64_t exceeded_sample_limit = 0;
+  uint64_t exceeded_body_size_limit = 0;
+  uint64_t exceeded_label_limits = 0;
+  uint64_t sample_out_of_order = 0;
+  uint64_t sample_duplicate_timestamp = 0;
+  uint64_t sample_out_of_bounds = 0;
+  // Target-limit hits of every pool, including replaced ones.
+  uint64_t target_limit_hits = 0;
+  std::map<std::string, PoolStats> pools;  // by job
 };
 
 class Manager {
@@ -64,6 +86,8 @@ class Manager {
   std::map<std::string, std::vector<TargetStatus>> ActiveTargets() const;
   std::map<std::string, std::vector<TargetStatus>> DroppedTargets() const;
 
+  ManagerStats Stats() const;
+
   // Stops all loops (no stale markers: the server is shutting down) and
   // the scheduler, waiting for running scrapes. Idempotent.
   void Stop();
@@ -72,6 +96,7 @@ class Manager {
   storage::Appendable* const appendable_;
   const Options options_;
   Scheduler scheduler_;
+  const std::shared_ptr<ScrapeCounters> counters_;
 
   mutable absl::Mutex mu_;
   std::map<std::string, std::unique_ptr<ScrapePool>> pools_
@@ -80,6 +105,10 @@ class Manager {
   std::map<std::string, std::vector<sd::TargetGroup>> groups_
       ABSL_GUARDED_BY(mu_);
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t pools_created_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t pool_reloads_ ABSL_GUARDED_BY(mu_) = 0;
+  // Of pools no longer running, so the totals never go back.
+  uint64_t retired_target_limit_hits_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // A string equal for two configs exactly when a reload can keep the job's

@@ -1,5 +1,6 @@
 #include "libscrape/manager.h"
 
+#include <atomic>
 #include <functional>
 #include <string>
 
@@ -179,6 +180,48 @@ TEST_F(ManagerTest, ReloadRestartsChangedJobsOnly) {
   EXPECT_EQ(st.message(), "found multiple scrape configs with job name \"a\"");
   m.Stop();
   EXPECT_EQ(m.ApplyConfig({}).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(ManagerTest, StatsCountPoolsSyncsLimitsAndMetadata) {
+  auto counters = std::make_shared<ScrapeCounters>();
+  std::atomic<int> syncs_observed{0};
+  counters->observe_sync = [&](const std::string& job, absl::Duration) {
+    if (job == "j") ++syncs_observed;
+  };
+  ManagerOptions opts;
+  opts.counters = counters;
+  Manager m(&storage_, opts);
+  ASSERT_TRUE(m.ApplyConfig({Config("job_name: j\nscrape_interval: 100ms\n"
+                                    "scrape_timeout: 80ms\n"),
+                             Config("job_name: lim\nscrape_interval: 100ms\n"
+                                    "scrape_timeout: 80ms\ntarget_limit: 1\n")})
+                  .ok());
+  // One target of j has no address after relabeling: a sync failure.
+  sd::TargetGroup bad;
+  bad.targets.push_back(model::Labels::FromPairs({{"x", "1"}}));
+  bad.source = "bad/0";
+  m.Sync({{"j", {Group({addr_}), bad}}, {"lim", {Group({addr_, "other:1"})}}});
+  ASSERT_TRUE(WaitFor([&] { return m.Stats().pools["j"].metadata_entries == 1; }));
+  ManagerStats st = m.Stats();
+  EXPECT_EQ(st.pools_created, 2u);
+  EXPECT_EQ(st.pool_reloads, 0u);
+  EXPECT_EQ(st.pools["j"].targets, 1u);
+  EXPECT_EQ(st.pools["j"].syncs, 1u);
+  EXPECT_EQ(st.pools["j"].sync_failures, 1u);
+  EXPECT_EQ(st.pools["lim"].targets, 0u);
+  EXPECT_EQ(st.target_limit_hits, 1u);
+  EXPECT_EQ(syncs_observed.load(), 1);
+  // A changed job is a reload; the limit hit of its old pool stays.
+  ASSERT_TRUE(m.ApplyConfig({Config("job_name: j\nscrape_interval: 100ms\n"
+                                    "scrape_timeout: 80ms\n"),
+                             Config("job_name: lim\nscrape_interval: 100ms\n"
+                                    "scrape_timeout: 80ms\ntarget_limit: 5\n")})
+                  .ok());
+  st = m.Stats();
+  EXPECT_EQ(st.pools_created, 2u);
+  EXPECT_EQ(st.pool_reloads, 1u);
+  EXPECT_EQ(st.target_limit_hits, 1u);
+  EXPECT_EQ(st.pools["lim"].targets, 2u);
 }
 
 // Many targets share the scheduler's few workers: every one gets scraped

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "libscrape/textparse/parser.h"
@@ -235,7 +236,12 @@ absl::Status ScrapeLoop::AppendSamples(storage::Appender* app,
       VIGIL_ASSIGN_OR_RETURN(std::optional<model::Labels> final_labels,
                              MutateLabels(scraped));
       if (final_labels.has_value()) {
-        VIGIL_RETURN_IF_ERROR(CheckLimits(*final_labels));
+        absl::Status limits = CheckLimits(*final_labels);
+        if (!limits.ok()) {
+          stats->label_limits_exceeded =
+              absl::StartsWith(limits.message(), "label_");
+          return limits;
+        }
       }
       auto ins = cache_.emplace(std::string(key), CacheEntry{});
       created_.push_back(ins.first->first);
@@ -368,6 +374,11 @@ absl::Status ScrapeLoop::ScrapeAndReport(int64_t now_ms, ScrapeStats* out) {
   ScrapeStats stats;
   ++iter_;
   const absl::Time start = absl::Now();
+  if (options_.counters != nullptr && options_.counters->observe_interval &&
+      last_start_ != absl::InfinitePast()) {
+    options_.counters->observe_interval(options_.interval, start - last_start_);
+  }
+  last_start_ = start;
   absl::Status st =
       scraper_ != nullptr
           ? scraper_->Scrape(options_.timeout, &resp_)
@@ -391,6 +402,24 @@ absl::Status ScrapeLoop::ScrapeAndReport(int64_t now_ms, ScrapeStats* out) {
           : static_cast<int64_t>(resp_.body.size());
   AppendReport(app.get(), now_ms, st.ok(), duration, stats, body_bytes);
   absl::Status commit = app->Commit();
+  if (ScrapeCounters* c = options_.counters.get()) {
+    const bool sample_limit = st.code() == absl::StatusCode::kResourceExhausted &&
+                              st.message() == "sample limit exceeded";
+    if (sample_limit) c->exceeded_sample_limit.fetch_add(1, std::memory_order_relaxed);
+    if (body_bytes < 0) c->exceeded_body_size_limit.fetch_add(1, std::memory_order_relaxed);
+    if (stats.label_limits_exceeded) {
+      c->exceeded_label_limits.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (stats.out_of_order > 0) {
+      c->sample_out_of_order.fetch_add(stats.out_of_order, std::memory_order_relaxed);
+    }
+    if (stats.duplicates > 0) {
+      c->sample_duplicate_timestamp.fetch_add(stats.duplicates, std::memory_order_relaxed);
+    }
+    if (stats.out_of_bounds > 0) {
+      c->sample_out_of_bounds.fetch_add(stats.out_of_bounds, std::memory_order_relaxed);
+    }
+  }
   {
     absl::MutexLock l(&health_mu_);
     health_.state = st.ok() ? TargetHealthState::kUp : TargetHealthState::kDown;

@@ -34,8 +34,10 @@
 #ifndef VIGIL_LIBSCRAPE_SCRAPE_LOOP_H_
 #define VIGIL_LIBSCRAPE_SCRAPE_LOOP_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,6 +72,30 @@ absl::StatusOr<std::unique_ptr<TargetScraper>> NewHttpTargetScraper(
     std::vector<textparse::ScrapeProtocol> protocols, bool enable_compression,
     uint64_t body_size_limit);
 
+// Counters shared by every loop of a Manager: Prometheus's global
+// prometheus_target_scrapes_* counters. A loop adds to them once per
+// scrape, never per sample.
+struct ScrapeCounters {
+  std::atomic<uint64_t> exceeded_sample_limit{0};
+  std::atomic<uint64_t> exceeded_body_size_limit{0};
+  // Scrapes failed by label_limit, label_name_length_limit or
+  // label_value_length_limit.
+  std::atomic<uint64_t> exceeded_label_limits{0};
+  // Samples the storage refused, by kind.
+  std::atomic<uint64_t> sample_out_of_order{0};
+  std::atomic<uint64_t> sample_duplicate_timestamp{0};
+  std::atomic<uint64_t> sample_out_of_bounds{0};
+  // Optional; called after every scrape of a loop but its first with the
+  // configured interval and the time since the previous scrape started
+  // (prometheus_target_interval_length_seconds). Must be thread-safe.
+  std::function<void(absl::Duration interval, absl::Duration actual)>
+      observe_interval;
+  // Optional; called after every ScrapePool::Sync with the job name and
+  // how long the sync took (prometheus_target_sync_length_seconds).
+  std::function<void(const std::string& job, absl::Duration took)>
+      observe_sync;
+};
+
 struct ScrapeLoopOptions {
   absl::Duration interval = absl::Minutes(1);
   absl::Duration timeout = absl::Seconds(10);
@@ -91,6 +117,8 @@ struct ScrapeLoopOptions {
   // Metric families whose TYPE/HELP/UNIT the loop keeps (see
   // MetadataStore); 0 keeps no metadata.
   size_t metadata_limit = MetadataStore::kDefaultMaxFamilies;
+  // Where the loop adds its limit hits and refused samples; may be null.
+  std::shared_ptr<ScrapeCounters> counters;
 };
 
 enum class TargetHealthState { kUnknown, kUp, kDown };
@@ -112,6 +140,7 @@ struct ScrapeStats {
   uint64_t out_of_order = 0;
   uint64_t duplicates = 0;
   uint64_t out_of_bounds = 0;  // also "too far in the future", as Prometheus
+  bool label_limits_exceeded = false;  // the scrape failed on a label limit
 };
 
 class ScrapeLoop {
@@ -186,6 +215,7 @@ class ScrapeLoop {
   std::vector<CacheEntry*> cur_;       // entries seen by the running scrape
   std::vector<std::string> created_;   // keys of entries created by it
   uint64_t iter_ = 0;                  // iterations started
+  absl::Time last_start_ = absl::InfinitePast();  // of the previous scrape
   bool ended_ = false;                 // EndOfRunStaleness done
   ScrapeResponse resp_;
 

@@ -187,10 +187,13 @@ TEST_F(ScrapeLoopTest, SampleLimitFailsTheScrape) {
   Serve("a 1\nb 2\nc 3\ndropme 4\n");
   ScrapeLoopOptions o;
   o.sample_limit = 2;
+  o.counters = std::make_shared<ScrapeCounters>();
   auto loop = NewLoop(o);
   absl::Status st = loop->ScrapeAndReport(1000);
   EXPECT_EQ(st.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(st.message(), "sample limit exceeded");
+  EXPECT_EQ(o.counters->exceeded_sample_limit.load(), 1u);
+  EXPECT_EQ(o.counters->exceeded_label_limits.load(), 0u);
   auto d = Dump(storage_);
   EXPECT_EQ(d[kUp], (Samples{{1000, 0}}));
   EXPECT_EQ(d.size(), 5u);  // report series only
@@ -238,13 +241,53 @@ TEST_F(ScrapeLoopTest, LabelLimits) {
        "label_value_length_limit exceeded (metric: m, label name: a, value: "
        "\"12345\", length: 5, limit: 4)"},
   };
-  for (const Case& c : cases) {
+  auto counters = std::make_shared<ScrapeCounters>();
+  for (Case c : cases) {
     Serve(c.body);
+    c.opts.counters = counters;
     auto loop = NewLoop(c.opts);
     absl::Status st = loop->ScrapeAndReport(1000);
     EXPECT_EQ(st.message(), c.want);
     EXPECT_EQ(loop->Health().state, TargetHealthState::kDown);
   }
+  EXPECT_EQ(counters->exceeded_label_limits.load(), 3u);
+  EXPECT_EQ(counters->exceeded_sample_limit.load(), 0u);
+}
+
+TEST_F(ScrapeLoopTest, CountersAddRefusedSamplesAndObserveIntervals) {
+  ScrapeLoopOptions o;
+  o.interval = absl::Seconds(15);
+  o.counters = std::make_shared<ScrapeCounters>();
+  std::vector<std::pair<absl::Duration, absl::Duration>> seen;
+  o.counters->observe_interval = [&](absl::Duration iv, absl::Duration actual) {
+    seen.emplace_back(iv, actual);
+  };
+  std::string dir = ::testing::TempDir() + "/scrape_counters";
+  auto db = tsdb::DB::Open(dir, tsdb::Options());
+  ASSERT_TRUE(db.ok()) << db.status();
+  auto sc = NewHttpTargetScraper(srv_->Url("/metrics"), {},
+                                 textparse::DefaultScrapeProtocols(), true, 0);
+  ASSERT_TRUE(sc.ok());
+  o.timeout = absl::Seconds(2);
+  auto loop = std::make_unique<ScrapeLoop>(
+      model::Labels::FromPairs({{"job", "j"}, {"instance", "i:1"}}),
+      std::move(*sc), db->get(), o);
+  // Own timestamps: the second scrape repeats one (same value: no
+  // error), changes one (duplicate) and goes back in time (out of order).
+  const int64_t now = model::NowMillis();
+  Serve(absl::StrCat("a 1 ", now, "\nb 1 ", now, "\nc 1 ", now, "\n"));
+  ASSERT_TRUE(loop->ScrapeAndReport(now).ok());
+  EXPECT_TRUE(seen.empty());  // no previous scrape yet
+  Serve(absl::StrCat("a 1 ", now, "\nb 2 ", now, "\nc 1 ", now - 1000, "\n"));
+  ScrapeStats st;
+  ASSERT_TRUE(loop->ScrapeAndReport(now + 1000, &st).ok());
+  EXPECT_EQ(o.counters->sample_duplicate_timestamp.load(), st.duplicates);
+  EXPECT_EQ(o.counters->sample_out_of_order.load(), st.out_of_order);
+  EXPECT_EQ(st.duplicates, 1u);
+  EXPECT_EQ(st.out_of_order, 1u);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].first, absl::Seconds(15));
+  EXPECT_GT(seen[0].second, absl::ZeroDuration());
 }
 
 TEST_F(ScrapeLoopTest, HonorLabelsAndExportedPrefix) {
@@ -386,6 +429,7 @@ TEST_F(ScrapeLoopTest, ExtraScrapeMetricsAndBodySizeLimit) {
   ScrapeLoopOptions o;
   o.extra_scrape_metrics = true;
   o.sample_limit = 100;
+  o.counters = std::make_shared<ScrapeCounters>();
   o.timeout = absl::Seconds(2);
   auto sc = NewHttpTargetScraper(srv_->Url("/metrics"), {},
                                  textparse::DefaultScrapeProtocols(),
@@ -398,6 +442,7 @@ TEST_F(ScrapeLoopTest, ExtraScrapeMetricsAndBodySizeLimit) {
   absl::Status st = loop.ScrapeAndReport(2000);
   EXPECT_EQ(st.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(st.message(), "body size limit exceeded");
+  EXPECT_EQ(o.counters->exceeded_body_size_limit.load(), 1u);
   auto d = Dump(storage_);
   EXPECT_EQ(d[Report("scrape_body_size_bytes")], (Samples{{1000, 15}, {2000, -1}}));
   EXPECT_EQ(d[Report("scrape_timeout_seconds")], (Samples{{1000, 2}, {2000, 2}}));

@@ -101,16 +101,27 @@ struct ScrapePool::LoopState {
 };
 
 ScrapePool::ScrapePool(ScrapeConfig config, storage::Appendable* appendable,
-                       Scheduler* scheduler, uint64_t offset_seed)
+                       Scheduler* scheduler, uint64_t offset_seed,
+                       std::shared_ptr<ScrapeCounters> counters)
     : config_(std::move(config)),
       appendable_(appendable),
       scheduler_(scheduler),
-      offset_seed_(offset_seed) {}
+      offset_seed_(offset_seed),
+      counters_(std::move(counters)) {}
 
 ScrapePool::~ScrapePool() { Stop(/*write_staleness=*/false); }
 
 void ScrapePool::Sync(const std::vector<sd::TargetGroup>& groups) {
+  const absl::Time start = absl::Now();
+  SyncTargets(groups);
+  if (counters_ != nullptr && counters_->observe_sync) {
+    counters_->observe_sync(config_.job_name, absl::Now() - start);
+  }
+}
+
+void ScrapePool::SyncTargets(const std::vector<sd::TargetGroup>& groups) {
   const sd::TargetSettings settings = SettingsFor(config_);
+  uint64_t failures = 0;
   absl::flat_hash_map<model::Labels, TargetStatus> wanted;
   std::vector<TargetStatus> dropped, errored;
   for (const sd::TargetGroup& g : groups) {
@@ -119,6 +130,7 @@ void ScrapePool::Sync(const std::vector<sd::TargetGroup>& groups) {
       ts.job = config_.job_name;
       ts.discovered = pt.discovered;
       if (!pt.status.ok()) {
+        ++failures;
         ts.error = std::string(pt.status.message());
         errored.push_back(std::move(ts));
         continue;
@@ -141,7 +153,10 @@ void ScrapePool::Sync(const std::vector<sd::TargetGroup>& groups) {
   }
   absl::MutexLock l(&mu_);
   if (stopped_) return;
+  ++syncs_;
+  sync_failures_ += failures;
   if (config_.target_limit > 0 && wanted.size() > config_.target_limit) {
+    ++target_limit_hits_;
     const std::string err =
         absl::StrCat("target_limit exceeded (number of targets: ",
                      wanted.size(), ", limit: ", config_.target_limit, ")");
@@ -180,6 +195,7 @@ void ScrapePool::Sync(const std::vector<sd::TargetGroup>& groups) {
       continue;
     }
     ScrapeLoopOptions opts = LoopOptionsFor(config_);
+    opts.counters = counters_;
     opts.interval = s->info.interval;
     opts.timeout = s->info.timeout;
     s->loop = std::make_unique<ScrapeLoop>(s->info.labels, std::move(*scraper),
@@ -266,6 +282,21 @@ std::vector<TargetStatus> ScrapePool::ActiveTargets() const {
               return a.labels < b.labels;
             });
   return out;
+}
+
+PoolStats ScrapePool::Stats() const {
+  absl::MutexLock l(&mu_);
+  PoolStats st;
+  st.targets = loops_.size();
+  st.syncs = syncs_;
+  st.sync_failures = sync_failures_;
+  st.target_limit_hits = target_limit_hits_;
+  for (const auto& [full, s] : loops_) {
+    if (const MetadataStore* m = s->loop->metadata().get()) {
+      st.metadata_entries += m->size();
+    }
+  }
+  return st;
 }
 
 std::vector<TargetStatus> ScrapePool::DroppedTargets() const {

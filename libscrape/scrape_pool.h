@@ -56,11 +56,25 @@ std::string TargetUrl(const model::Labels& populated,
                       const std::map<std::string, std::vector<std::string>>&
                           params);
 
+// What a pool has done, for the server's prometheus_target_* metrics.
+struct PoolStats {
+  size_t targets = 0;           // targets with a running loop
+  uint64_t syncs = 0;           // Sync() calls
+  // Targets whose labels could not be built from their group (a relabel
+  // result without __address__, invalid labels), summed over syncs.
+  uint64_t sync_failures = 0;
+  uint64_t target_limit_hits = 0;  // syncs refused by target_limit
+  // Metric families in the metadata stores of the running loops.
+  size_t metadata_entries = 0;
+};
+
 class ScrapePool {
  public:
-  // `appendable` and `scheduler` must outlive the pool.
+  // `appendable` and `scheduler` must outlive the pool. The loops add to
+  // `counters` (and call its observers) when it is not null.
   ScrapePool(ScrapeConfig config, storage::Appendable* appendable,
-             Scheduler* scheduler, uint64_t offset_seed = 0);
+             Scheduler* scheduler, uint64_t offset_seed = 0,
+             std::shared_ptr<ScrapeCounters> counters = nullptr);
   ~ScrapePool();
 
   // Replaces the job's targets with those of `groups`.
@@ -73,9 +87,13 @@ class ScrapePool {
   const ScrapeConfig& config() const { return config_; }
   std::vector<TargetStatus> ActiveTargets() const;
   std::vector<TargetStatus> DroppedTargets() const;
+  // Counts and the metadata entries of the running loops (a lock per loop
+  // store, no copies).
+  PoolStats Stats() const;
 
  private:
   struct LoopState;
+  void SyncTargets(const std::vector<sd::TargetGroup>& groups);
   void StartLoop(const std::shared_ptr<LoopState>& s)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static void RunTick(Scheduler* scheduler, std::shared_ptr<LoopState> s,
@@ -85,6 +103,7 @@ class ScrapePool {
   storage::Appendable* const appendable_;
   Scheduler* const scheduler_;
   const uint64_t offset_seed_;
+  const std::shared_ptr<ScrapeCounters> counters_;
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<model::Labels, std::shared_ptr<LoopState>> loops_
@@ -92,6 +111,9 @@ class ScrapePool {
   std::vector<TargetStatus> dropped_ ABSL_GUARDED_BY(mu_);
   std::vector<TargetStatus> errored_ ABSL_GUARDED_BY(mu_);
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t syncs_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t sync_failures_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t target_limit_hits_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace vigil::scrape
