@@ -423,7 +423,11 @@ absl::Status ScrapeLoop::ScrapeAndReport(int64_t now_ms, ScrapeStats* out) {
   {
     absl::MutexLock l(&health_mu_);
     health_.state = st.ok() ? TargetHealthState::kUp : TargetHealthState::kDown;
-    health_.last_error = st.ok() ? "" : std::string(st.message());
+    // A scrape that worked but could not be stored (a full disk, say)
+    // says so on the targets page; Prometheus only logs it.
+    health_.last_error = !st.ok()       ? std::string(st.message())
+                         : commit.ok() ? ""
+                                       : absl::StrCat("storing the scrape failed: ", commit.message());
     health_.last_scrape_ms = now_ms;
     health_.last_scrape_duration = duration;
     health_.last_samples = stats.samples_scraped;

@@ -352,6 +352,38 @@ TEST(ScrapeLoopTsdbTest, FarFutureTimestampIsSkippedAndCounted) {
   ASSERT_TRUE((*db)->Close().ok());
 }
 
+// Storage that takes appends and then fails every commit, as a full disk.
+class FailingCommits final : public storage::Appendable {
+ public:
+  class App final : public storage::Appender {
+   public:
+    absl::StatusOr<storage::SeriesRef> Append(storage::SeriesRef, const model::Labels&, int64_t,
+                                              double) override {
+      return storage::SeriesRef{1};
+    }
+    absl::Status Commit() override { return absl::ResourceExhaustedError("no space left on device"); }
+    absl::Status Rollback() override { return absl::OkStatus(); }
+  };
+  std::unique_ptr<storage::Appender> NewAppender() override { return std::make_unique<App>(); }
+};
+
+TEST_F(ScrapeLoopTest, StorageFailureShowsOnTheTarget) {
+  Serve("a 1\n");
+  auto sc = NewHttpTargetScraper(srv_->Url("/metrics"), {}, textparse::DefaultScrapeProtocols(),
+                                 true, 0);
+  ASSERT_TRUE(sc.ok());
+  FailingCommits storage;
+  ScrapeLoopOptions opts;
+  opts.timeout = absl::Seconds(2);
+  ScrapeLoop loop(model::Labels::FromPairs({{"job", "j"}, {"instance", "i:1"}}), std::move(*sc),
+                  &storage, opts);
+  absl::Status st = loop.ScrapeAndReport(model::NowMillis(), nullptr);
+  EXPECT_EQ(st.code(), absl::StatusCode::kResourceExhausted);
+  TargetHealth h = loop.Health();
+  EXPECT_EQ(h.state, TargetHealthState::kUp);
+  EXPECT_EQ(h.last_error, "storing the scrape failed: no space left on device");
+}
+
 TEST_F(ScrapeLoopTest, EndOfRunStaleness) {
   Serve("a{x=\"1\"} 1\nb 1\n");
   auto loop = NewLoop();

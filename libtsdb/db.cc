@@ -530,6 +530,11 @@ absl::Status DB::RetentionLocked() {
   int64_t extra = opts_.retention_bytes > 0 ? wal_->Size() : 0;
   std::vector<size_t> drop = PlanRetention(metas, sizes, opts_.retention_ms,
                                            opts_.retention_bytes, extra);
+  if (opts_.may_delete_block) {
+    drop.erase(std::remove_if(drop.begin(), drop.end(),
+                              [&](size_t i) { return !opts_.may_delete_block(metas[i]); }),
+               drop.end());
+  }
   std::vector<std::string> ulids;
   for (size_t i : drop) ulids.push_back(metas[i].ulid);
   RemoveBlocks(ulids);

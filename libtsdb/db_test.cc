@@ -257,6 +257,44 @@ TEST(DBTest, BlocksCompactIntoLargerRangesAndRetentionDrops) {
   EXPECT_EQ(db3->Blocks().size(), 0u);
 }
 
+// Equal min and max block ranges (a Thanos sidecar's setting): no block is
+// ever compacted; retention skips blocks the guard keeps.
+TEST(DBTest, EqualBlockRangesNeverCompactAndRetentionHonoursTheGuard) {
+  std::string dir = TestDir("db_sidecar");
+  storage::MemoryStorage ref;
+  Options o = TestOptions();
+  o.max_block_range_ms = o.block_range_ms;
+  auto db = *DB::Open(dir, o);
+  Fill(*db, &ref, 4, 0, 20 * 240, 3);  // 20h
+  ASSERT_TRUE(db->Compact().ok());
+  std::vector<BlockMeta> blocks = db->Blocks();
+  ASSERT_GE(blocks.size(), 5u);
+  for (const auto& b : blocks) {
+    EXPECT_EQ(b.level, 1) << b.ulid;
+    EXPECT_EQ(b.max_time - b.min_time, o.block_range_ms) << b.ulid;
+  }
+  EXPECT_EQ(db->Stats().compactions, 0u);
+  ASSERT_TRUE(db->Close().ok());
+  db.reset();
+  // The oldest block is "not uploaded yet": retention keeps it and drops
+  // the other old ones.
+  const std::string keep = blocks.front().ulid;
+  o.retention_ms = 5 * kHour;
+  o.may_delete_block = [keep](const BlockMeta& m) { return m.ulid != keep; };
+  auto db2 = *DB::Open(dir, o);
+  ASSERT_TRUE(db2->Compact().ok());
+  EXPECT_GT(db2->Stats().retention_deletions, 0u);
+  bool kept = false;
+  for (const auto& b : db2->Blocks()) {
+    if (b.ulid == keep) {
+      kept = true;
+    } else {
+      EXPECT_GE(b.max_time, 12 * kHour) << b.ulid;
+    }
+  }
+  EXPECT_TRUE(kept);
+}
+
 TEST(DBTest, DeleteCleanTombstonesAndSnapshot) {
   std::string dir = TestDir("db_delete");
   storage::MemoryStorage ref;

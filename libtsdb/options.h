@@ -8,8 +8,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 
 namespace vigil::tsdb {
+
+struct BlockMeta;  // block.h
 
 // How far Open's WAL replay has come, in Prometheus's terms
 // (/api/v1/status/walreplay): segments `min` (the checkpoint's index, else
@@ -35,6 +38,11 @@ struct Options {
   int64_t retention_ms = 15LL * 24 * 3600 * 1000;
   // Oldest blocks are deleted while blocks + WAL exceed this. 0 disables.
   int64_t retention_bytes = 0;
+  // Retention (time or size) deletes only blocks for which this returns
+  // true; unset: every block it chose. For a block shipper such as a Thanos
+  // sidecar that has not uploaded a block yet. Called with the compaction
+  // lock held, from the compaction thread.
+  std::function<bool(const BlockMeta&)> may_delete_block;
   // Samples per head chunk. Default 120.
   int samples_per_chunk = 120;
   // Appends (scrape, remote write, gRPC, rule results: every path ends in
