@@ -29,6 +29,7 @@
 #include "examples/server/remote_write_handler.h"
 #include "examples/server/rules_api.h"
 #include "examples/server/targets_api.h"
+#include "examples/server/thanos_shipper.h"
 #include "examples/ui/routes.h"
 #include "libweb/http/router.h"
 #include "libweb/http/server.h"
@@ -198,7 +199,7 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
   deps.format_query = FormatPromQL;
   deps.build_info = {kVersion, kRevision, "main", "vigil", __DATE__, "gcc " __VERSION__};
   deps.flags = FlagValues(flags_);
-  deps.config_yaml = [this] { return this->config()->redacted_text; };
+  deps.config_yaml = [this] { return this->config()->shown_text; };
   deps.runtime_info = [this] {
     RuntimeInfo ri;
     ri.start_time = impl_->start_time;
@@ -264,6 +265,7 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
   RemoteReadHandler::Options rro;
   rro.external_labels = config->global.external_labels;
   rro.sample_limit = flags_.remote_read_sample_limit;
+  rro.max_bytes_in_frame = static_cast<size_t>(flags_.remote_read_max_bytes_in_frame);
   im.remote_read = std::make_unique<RemoteReadHandler>(&im.storage, rro);
   im.remote_read->Register(&im.router, api + "/read");
 
@@ -561,6 +563,21 @@ absl::Status App::Start() {
     retention = 15LL * 24 * 3600 * 1000;
   }
   to.retention_ms = retention;
+  VIGIL_ASSIGN_OR_RETURN(to.block_range_ms, DurationFlagMs(flags_.tsdb_min_block_duration, 0));
+  if (!flags_.tsdb_max_block_duration.empty()) {
+    VIGIL_ASSIGN_OR_RETURN(to.max_block_range_ms,
+                           DurationFlagMs(flags_.tsdb_max_block_duration, 0));
+    if (to.max_block_range_ms < to.block_range_ms) {
+      return absl::InvalidArgumentError(
+          "--storage.tsdb.max-block-duration must not be below --storage.tsdb.min-block-duration");
+    }
+  }
+  if (to.block_range_ms <= 0) {
+    return absl::InvalidArgumentError("--storage.tsdb.min-block-duration must be positive");
+  }
+  to.samples_per_chunk = flags_.tsdb_samples_per_chunk;
+  // A Thanos sidecar lists what it uploaded; retention keeps the rest.
+  to.may_delete_block = ThanosShipperGuard(flags_.storage_path);
   VIGIL_ASSIGN_OR_RETURN(to.max_future_ms, DurationFlagMs(flags_.max_future_sample_time, 600000));
   if (!flags_.retention_size.empty()) {
     absl::StatusOr<uint64_t> size = scrape::ParseSizeBytes(flags_.retention_size);
@@ -580,6 +597,7 @@ absl::Status App::Start() {
   std::shared_ptr<const Config> cfg = config();
   notifier::NotifierOptions no;
   no.queue_capacity = flags_.notification_queue_capacity;
+  no.max_batch_size = static_cast<size_t>(std::max(1, flags_.notification_batch_size));
   no.external_labels = cfg->global.external_labels;
   no.alert_relabel_configs = cfg->alerting.alert_relabel_configs;
   im.notifier = std::make_unique<notifier::Notifier>(no);

@@ -1,5 +1,7 @@
 #include "examples/server/config.h"
 
+#include <cstdlib>
+
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -159,6 +161,60 @@ absl::StatusOr<std::map<std::string, std::string>> ReadStringMap(
   return out;
 }
 
+bool IsShellSpecial(char c) {
+  return c == '*' || c == '#' || c == '$' || c == '@' || c == '!' || c == '?' || c == '-' ||
+         (c >= '0' && c <= '9');
+}
+
+bool IsNameChar(char c) {
+  return c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+// The variable name after a '$' at the start of `s` and the bytes it
+// spans, by Go's os.Expand rules: ${name}, a special character, or a run
+// of [A-Za-z0-9_]. An empty name with width > 0 is bad syntax (eaten);
+// with width 0, a lone '$' (kept).
+std::pair<absl::string_view, size_t> ShellName(absl::string_view s) {
+  if (s[0] == '{') {
+    if (s.size() > 2 && IsShellSpecial(s[1]) && s[2] == '}') return {s.substr(1, 1), 3};
+    for (size_t i = 1; i < s.size(); ++i) {
+      if (s[i] == '}') return i == 1 ? std::make_pair(absl::string_view(), size_t{2})
+                                     : std::make_pair(s.substr(1, i - 1), i + 1);
+    }
+    return {absl::string_view(), 1};
+  }
+  if (IsShellSpecial(s[0])) return {s.substr(0, 1), 1};
+  size_t i = 0;
+  while (i < s.size() && IsNameChar(s[i])) ++i;
+  return {s.substr(0, i), i};
+}
+
+}  // namespace
+
+std::string ExpandEnv(absl::string_view value) {
+  std::string out;
+  for (size_t j = 0; j < value.size(); ++j) {
+    if (value[j] != '$' || j + 1 >= value.size()) {
+      out.push_back(value[j]);
+      continue;
+    }
+    auto [name, width] = ShellName(value.substr(j + 1));
+    if (name.empty() && width == 0) {
+      out.push_back('$');
+    } else if (!name.empty()) {
+      if (name == "$") {
+        out.push_back('$');
+      } else if (const char* env = std::getenv(std::string(name).c_str())) {
+        out.append(env);
+      }
+    }
+    j += width;
+  }
+  return out;
+}
+
+namespace {
+
 absl::Status ParseGlobal(const YAML::Node& node, absl::string_view path,
                          GlobalConfig* g) {
   VIGIL_RETURN_IF_ERROR(CheckMap(
@@ -213,7 +269,10 @@ absl::Status ParseGlobal(const YAML::Node& node, absl::string_view path,
     if (!model::IsValidUtf8(v)) {
       return Error(ext, path, absl::StrCat(model::QuoteString(v), " is not a valid label value"));
     }
-    if (!v.empty()) pairs.emplace_back(k, v);
+    // ${VAR} / $VAR from the environment, as Prometheus 3 expands them
+    // (prometheus-operator sets e.g. prometheus_replica from the pod name).
+    std::string expanded = ExpandEnv(v);
+    if (!expanded.empty()) pairs.emplace_back(k, std::move(expanded));
   }
   g->external_labels = model::Labels::FromPairs(pairs);
   return absl::OkStatus();
@@ -271,14 +330,26 @@ int RedactNode(YAML::Node node, absl::string_view parent) {
 
 }  // namespace
 
-std::string RedactSecrets(absl::string_view yaml) {
+std::string ShownConfigYaml(absl::string_view yaml) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));
   } catch (const YAML::Exception&) {
     return std::string(yaml);
   }
-  if (RedactNode(root, "") == 0) return std::string(yaml);
+  int changed = RedactNode(root, "");
+  YAML::Node ext = Field(Field(root, "global"), "external_labels");
+  if (ext.IsMap()) {
+    for (auto it = ext.begin(); it != ext.end(); ++it) {
+      if (!it->second.IsScalar()) continue;
+      std::string expanded = ExpandEnv(it->second.Scalar());
+      if (expanded != it->second.Scalar()) {
+        it->second = expanded;
+        ++changed;
+      }
+    }
+  }
+  if (changed == 0) return std::string(yaml);
   YAML::Emitter out;
   out << root;
   return std::string(out.c_str()) + "\n";
@@ -288,7 +359,7 @@ absl::StatusOr<Config> ParseConfig(absl::string_view text, absl::string_view pat
   Config cfg;
   cfg.path = std::string(path);
   cfg.text = std::string(text);
-  cfg.redacted_text = RedactSecrets(text);
+  cfg.shown_text = ShownConfigYaml(text);
   YAML::Node root;
   try {
     root = YAML::Load(cfg.text);

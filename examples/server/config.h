@@ -64,12 +64,9 @@ using RemoteReadConfig = remote::RemoteReadConfig;
 struct Config {
   std::string path;  // the file it came from ("" when parsed from text)
   std::string text;  // the YAML as loaded
-  // `text` as shown to users (/api/v1/status/config, the UI): every secret
-  // value (password, bearer_token, credentials, client_secret, secret_key,
-  // token, application_credential_secret, an inline tls_config key,
-  // http_headers secrets, proxy_connect_header values) replaced by
-  // "<secret>", as Prometheus shows them; `text` itself when it has none.
-  std::string redacted_text;
+  // `text` as shown to users (/api/v1/status/config, the UI):
+  // ShownConfigYaml(text).
+  std::string shown_text;
   GlobalConfig global;
   // Glob patterns, relative ones resolved against the config's directory.
   std::vector<std::string> rule_files;
@@ -91,10 +88,21 @@ struct Config {
 absl::StatusOr<Config> ParseConfig(absl::string_view text,
                                    absl::string_view path = "");
 
-// `yaml` with every secret value replaced by "<secret>" (see
-// Config::redacted_text); `yaml` unchanged when it holds no secret or does
-// not parse.
-std::string RedactSecrets(absl::string_view yaml);
+// `value` with $VAR and ${VAR} replaced from the environment by Go's
+// os.Expand rules, as Prometheus expands external_labels: unset variables
+// become "", "$$" is "$", a '$' before anything else stays (so Kubernetes'
+// "$(POD_NAME)" passes through), and "${}" is dropped.
+std::string ExpandEnv(absl::string_view value);
+
+// The configuration as users see it, as Prometheus shows its loaded
+// config: every secret value (password, bearer_token, credentials,
+// client_secret, secret_key, token, application_credential_secret, an
+// inline tls_config key, http_headers secrets, proxy_connect_header values)
+// replaced by "<secret>", and external_labels with the environment
+// expanded (a Thanos sidecar reads them here). `yaml` unchanged when
+// neither applies or it does not parse.
+std::string ShownConfigYaml(absl::string_view yaml);
+
 
 // Reads and parses a file. NotFound / PermissionDenied when it cannot be
 // read (message names the path), else as ParseConfig.

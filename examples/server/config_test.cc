@@ -170,7 +170,7 @@ TEST(ConfigTest, MissingFileIsNotFound) {
 namespace vigil::server {
 namespace {
 
-TEST(RedactSecretsTest, EverySecretShowsAsTheMarker) {
+TEST(ShownConfigYamlTest, EverySecretShowsAsTheMarker) {
   const char* yaml = R"(scrape_configs:
   - job_name: a
     basic_auth:
@@ -202,7 +202,7 @@ remote_write:
       password: ""
 )";
   absl::StatusOr<Config> cfg = ParseConfig(yaml, "p.yml");
-  std::string shown = cfg.ok() ? cfg->redacted_text : RedactSecrets(yaml);
+  std::string shown = cfg.ok() ? cfg->shown_text : ShownConfigYaml(yaml);
   for (const char* secret : {"hunter2", "tok-123", "cs-456", "BEGIN PRIVATE", "hidden-789",
                              "bt-000", "ct-111", "sk-222"}) {
     EXPECT_EQ(shown.find(secret), std::string::npos) << secret << "\n" << shown;
@@ -213,15 +213,45 @@ remote_write:
   }
   EXPECT_NE(shown.find("password: <secret>"), std::string::npos) << shown;
   // The redacted YAML is still YAML with the same shape.
-  EXPECT_NE(RedactSecrets(shown), yaml);
-  EXPECT_EQ(RedactSecrets(shown), shown);
+  EXPECT_NE(ShownConfigYaml(shown), yaml);
+  EXPECT_EQ(ShownConfigYaml(shown), shown);
 }
 
-TEST(RedactSecretsTest, TextWithoutSecretsIsShownAsWritten) {
+TEST(ShownConfigYamlTest, TextWithoutSecretsIsShownAsWritten) {
   const char* yaml = "# comment kept\nglobal:\n  scrape_interval: 15s\n";
   absl::StatusOr<Config> cfg = ParseConfig(yaml, "p.yml");
   ASSERT_TRUE(cfg.ok()) << cfg.status();
-  EXPECT_EQ(cfg->redacted_text, yaml);
+  EXPECT_EQ(cfg->shown_text, yaml);
+}
+
+}  // namespace
+}  // namespace vigil::server
+
+namespace vigil::server {
+namespace {
+
+TEST(ExpandEnvTest, GoOsExpandRules) {
+  setenv("VIGIL_T_CLUSTER", "eu-1", 1);
+  unsetenv("VIGIL_T_UNSET");
+  EXPECT_EQ(ExpandEnv("${VIGIL_T_CLUSTER}"), "eu-1");
+  EXPECT_EQ(ExpandEnv("a-$VIGIL_T_CLUSTER-b"), "a-eu-1-b");
+  EXPECT_EQ(ExpandEnv("x${VIGIL_T_UNSET}y"), "xy");
+  EXPECT_EQ(ExpandEnv("$$"), "$");
+  EXPECT_EQ(ExpandEnv("$(POD_NAME)"), "$(POD_NAME)");
+  EXPECT_EQ(ExpandEnv("cost$"), "cost$");
+  EXPECT_EQ(ExpandEnv("${}x"), "x");
+  EXPECT_EQ(ExpandEnv("plain"), "plain");
+}
+
+TEST(ExpandEnvTest, ExternalLabelsAreExpandedAndShownExpanded) {
+  setenv("VIGIL_T_REPLICA", "prometheus-k8s-0", 1);
+  absl::StatusOr<Config> cfg = ParseConfig(
+      "global:\n  external_labels:\n    replica: ${VIGIL_T_REPLICA}\n    empty: ${VIGIL_T_UNSET}\n",
+      "p.yml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  EXPECT_EQ(cfg->global.external_labels.ToString(), "{replica=\"prometheus-k8s-0\"}");
+  EXPECT_NE(cfg->shown_text.find("replica: prometheus-k8s-0"), std::string::npos)
+      << cfg->shown_text;
 }
 
 }  // namespace

@@ -133,7 +133,6 @@ TEST(FlagsTest, PrometheusOperatorServerArguments) {
             "--web.enable-otlp-receiver, "
             "--enable-feature=exemplar-storage, "
             "--enable-feature=memory-snapshot-on-shutdown, --log.format=json, "
-            "--storage.tsdb.max-block-duration=2h, "
             "--no-storage.tsdb.allow-overlapping-compaction "
             "(see docs/compatibility.md)");
 
