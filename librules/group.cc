@@ -70,16 +70,20 @@ void Group::AppendStale(const std::vector<model::Labels>& series,
 void Group::Eval(int64_t ts_ms) {
   absl::Time start = absl::Now();
   AppendCounts counts;
+  int64_t samples = 0;
   for (size_t i = 0; i < rules_.size(); ++i) {
     Rule* rule = rules_[i].get();
     absl::Time rstart = absl::Now();
+    evaluations_.fetch_add(1);
     absl::StatusOr<promql::Vector> vec =
         rule->Eval(ts_ms, query_offset_ms_, opts_.query, limit_);
+    if (opts_.observe_rule_eval) opts_.observe_rule_eval(absl::Now() - rstart);
     if (!vec.ok()) {
       failures_.fetch_add(1);
       rule->SetEvalStatus(vec.status(), ts_ms, absl::Now() - rstart);
       continue;
     }
+    samples += static_cast<int64_t>(vec->size());
     if (rule->is_alerting() && opts_.notify) {
       std::vector<Alert> due = static_cast<AlertingRule*>(rule)->AlertsToSend(
           ts_ms, opts_.resend_delay_ms, interval_ms_);
@@ -122,7 +126,9 @@ void Group::Eval(int64_t ts_ms) {
     stale_series_.clear();
   }
   iterations_.fetch_add(1);
+  last_samples_.store(samples);
   absl::Duration took = absl::Now() - start;
+  if (opts_.observe_group_eval) opts_.observe_group_eval(took);
   if (took > absl::Milliseconds(interval_ms_)) slow_.fetch_add(1);
   absl::MutexLock l(&mu_);
   last_eval_ms_ = ts_ms;
@@ -174,6 +180,12 @@ void Group::CopyState(Group& old) {
     for (const model::Labels& l : old.prev_series_[j]) stale_series_.push_back(l);
   }
   old.prev_series_.assign(old.rules_.size(), {});
+  iterations_.store(old.iterations_.load());
+  missed_.store(old.missed_.load());
+  slow_.store(old.slow_.load());
+  failures_.store(old.failures_.load());
+  evaluations_.store(old.evaluations_.load());
+  last_samples_.store(old.last_samples_.load());
   absl::MutexLock l(&mu_);
   absl::MutexLock ol(&old.mu_);
   last_eval_ms_ = old.last_eval_ms_;

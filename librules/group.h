@@ -56,6 +56,11 @@ struct GroupOptions {
   bool restore_for_state = false;
   // Wall clock in ms (tests may replace it).
   std::function<int64_t()> now_ms;
+  // Optional, thread-safe: the duration of each rule's evaluation and of
+  // each whole group evaluation (prometheus_rule_evaluation_duration_seconds
+  // and prometheus_rule_group_duration_seconds).
+  std::function<void(absl::Duration)> observe_rule_eval;
+  std::function<void(absl::Duration)> observe_group_eval;
 };
 
 // Why appends of a rule's samples failed, for the metrics Prometheus keeps.
@@ -102,7 +107,8 @@ class Group {
   // Takes over evaluation state from the same group of the previous rule
   // set: series for stale markers and alert state of rules with the same
   // name and labels; series of rules that are gone are marked stale at the
-  // next evaluation.
+  // next evaluation. The counters (iterations, failures, ...) continue from
+  // the old group's, as Prometheus's do for the same group key.
   void CopyState(Group& old);
 
   // Runs evaluations on the group's grid on a new thread until Stop().
@@ -120,6 +126,10 @@ class Group {
   // Evaluations that took longer than the interval.
   int64_t iterations_slow() const { return slow_.load(); }
   int64_t eval_failures() const { return failures_.load(); }
+  // Rule evaluations (one per rule per iteration).
+  int64_t evaluations_total() const { return evaluations_.load(); }
+  // Samples the rules returned in the last evaluation.
+  int64_t last_eval_samples() const { return last_samples_.load(); }
   AppendCounts append_errors() const;
 
  private:
@@ -145,6 +155,8 @@ class Group {
   std::atomic<int64_t> missed_{0};
   std::atomic<int64_t> slow_{0};
   std::atomic<int64_t> failures_{0};
+  std::atomic<int64_t> evaluations_{0};
+  std::atomic<int64_t> last_samples_{0};
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -50,9 +50,13 @@ TEST(GroupTest, AppendsAndWritesStaleMarkers) {
   GroupOptions o;
   o.query = q.Func();
   o.appendable = &db;
+  int rule_evals = 0, group_evals = 0;
+  o.observe_rule_eval = [&](absl::Duration) { ++rule_evals; };
+  o.observe_group_eval = [&](absl::Duration) { ++group_evals; };
   Group g("g", "f.yml", 10000, 0, 0, OneRecordingRule(), o);
   q.Set("q", {S({{"i", "a"}}, 1), S({{"i", "b"}}, 2)});
   g.Eval(10000);
+  EXPECT_EQ(g.last_eval_samples(), 2);
   q.Set("q", {S({{"i", "a"}}, 3)});
   g.Eval(20000);
   g.Eval(30000);
@@ -77,7 +81,16 @@ TEST(GroupTest, AppendsAndWritesStaleMarkers) {
   EXPECT_EQ(g.rules()[0]->last_error(), "1:1: parse error: x");
   EXPECT_EQ(g.rules()[0]->last_eval_ms(), 40000);
   EXPECT_EQ(g.eval_failures(), 1);
+  EXPECT_EQ(g.evaluations_total(), 4);
+  EXPECT_EQ(rule_evals, 4);
+  EXPECT_EQ(group_evals, 4);
   EXPECT_EQ(Samples(db, a).size(), 3);
+  // The same group after a reload continues the counters.
+  Group continued("g", "f.yml", 10000, 0, 0, OneRecordingRule(), o);
+  continued.CopyState(g);
+  EXPECT_EQ(continued.iterations_total(), 4);
+  EXPECT_EQ(continued.eval_failures(), 1);
+  EXPECT_EQ(continued.evaluations_total(), 4);
 
   // Appending an older sample fails and is reported as the rule's error.
   q.Set("q", {S({{"i", "a"}}, 9)});

@@ -105,6 +105,8 @@ absl::StatusOr<std::vector<std::unique_ptr<Group>>> BuildGroups(
       go.for_grace_period_ms = options.for_grace_period_ms;
       go.restore_for_state = restore_for_state;
       go.now_ms = options.now_ms;
+      go.observe_rule_eval = options.observe_rule_eval;
+      go.observe_group_eval = options.observe_group_eval;
       const int64_t interval = g.interval_ms.value_or(options.default_interval_ms);
       const int64_t offset =
           g.query_offset_ms.value_or(options.default_query_offset_ms);

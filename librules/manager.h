@@ -52,6 +52,9 @@ struct ManagerOptions {
   // skip the check.
   RuleFileOptions file_options;
   std::function<int64_t()> now_ms;  // wall clock unless set
+  // Passed to every group (see GroupOptions).
+  std::function<void(absl::Duration)> observe_rule_eval;
+  std::function<void(absl::Duration)> observe_group_eval;
 };
 
 // Builds the groups of parsed rule files (no threads started). Group
