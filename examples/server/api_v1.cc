@@ -13,6 +13,7 @@
 #include "examples/server/json_writer.h"
 #include "model/labels.h"
 #include "model/timestamp.h"
+#include "nlohmann/json.hpp"
 
 #include "re2/re2.h"
 
@@ -210,9 +211,29 @@ void ApiV1::Register(web::Router* server, absl::string_view prefix) {
               [this](const web::Request& req, web::Response* res) {
                 TsdbStatus(req, res);
               });
+  both(p + "/parse_query",
+       [this](const web::Request& req, web::Response* res) {
+         ParseQuery(req, res);
+       });
   server->Get(p + "/status/walreplay",
-              [](const web::Request&, web::Response* res) {
-                WriteSuccess(res, R"({"min":0,"max":0,"current":0})");
+              [this](const web::Request&, web::Response* res) {
+                WalReplay(res);
+              });
+  server->Get(p + "/notifications",
+              [this](const web::Request&, web::Response* res) {
+                Notifications(res);
+              });
+  server->Get(p + "/scrape_pools",
+              [this](const web::Request&, web::Response* res) {
+                ScrapePools(res);
+              });
+  server->Get(p + "/targets/relabel_steps",
+              [this](const web::Request& req, web::Response* res) {
+                RelabelSteps(req, res);
+              });
+  server->Get(p + "/features",
+              [this](const web::Request&, web::Response* res) {
+                Features(res);
               });
   struct Provided {
     const char* path;
@@ -227,6 +248,7 @@ void ApiV1::Register(web::Router* server, absl::string_view prefix) {
       {"/alertmanagers", &Deps::alertmanagers,
        R"({"activeAlertmanagers":[],"droppedAlertmanagers":[]})"},
       {"/metadata", &Deps::metadata, "{}"},
+      {"/status/tsdb/blocks", &Deps::tsdb_blocks, R"({"blocks":[]})"},
   };
   for (const Provided& pr : kProvided) {
     JsonProvider ApiV1::Deps::*member = pr.provider;
@@ -700,6 +722,163 @@ void ApiV1::TsdbStatus(const web::Request& req, web::Response* res) {
   top(bytes_by_name, &w);
   w.Key("seriesCountByLabelValuePair");
   top(by_pair, &w);
+  w.EndObject();
+  WriteSuccess(res, w.str());
+}
+
+void ApiV1::ParseQuery(const web::Request& req, web::Response* res) {
+  if (!deps_.parse_query) {
+    return WriteError(res, "not_found", "parse_query is not available");
+  }
+  absl::StatusOr<std::string> ast = deps_.parse_query(Param(req, "query"));
+  if (!ast.ok()) {
+    return WriteError(res, "bad_data",
+                      InvalidParam("query", ast.status().message()));
+  }
+  WriteSuccess(res, *ast);
+}
+
+void ApiV1::WalReplay(web::Response* res) {
+  WalReplayStatus st;
+  if (deps_.wal_replay) st = deps_.wal_replay();
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("min");
+  w.Int(st.min);
+  w.Key("max");
+  w.Int(st.max);
+  w.Key("current");
+  w.Int(st.current);
+  w.EndObject();
+  WriteSuccess(res, w.str());
+}
+
+void ApiV1::Notifications(web::Response* res) {
+  std::vector<Notification> ns;
+  if (deps_.notifications) ns = deps_.notifications();
+  JsonWriter w;
+  w.BeginArray();
+  for (const Notification& n : ns) {
+    w.BeginObject();
+    w.Key("text");
+    w.String(n.text);
+    w.Key("date");
+    w.String(FormatRfc3339(n.date));
+    w.Key("active");
+    w.Bool(n.active);
+    w.EndObject();
+  }
+  w.EndArray();
+  WriteSuccess(res, w.str());
+}
+
+void ApiV1::ScrapePools(web::Response* res) {
+  std::vector<std::string> pools;
+  if (deps_.scrape_pools) pools = deps_.scrape_pools();
+  std::sort(pools.begin(), pools.end());
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("scrapePools");
+  w.StringArray(pools);
+  w.EndObject();
+  WriteSuccess(res, w.str());
+}
+
+void ApiV1::RelabelSteps(const web::Request& req, web::Response* res) {
+  std::string pool = Param(req, "scrapePool");
+  if (pool.empty()) {
+    return WriteError(res, "bad_data", "no scrapePool parameter provided");
+  }
+  std::string labels_json = Param(req, "labels");
+  if (labels_json.empty()) {
+    return WriteError(res, "bad_data", "no labels parameter provided");
+  }
+  // labels.Labels' JSON form: an object of string values.
+  nlohmann::json j = nlohmann::json::parse(labels_json, nullptr,
+                                           /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return WriteError(res, "bad_data",
+                      "error parsing labels: labels must be a JSON object of strings");
+  }
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (!it.value().is_string()) {
+      return WriteError(res, "bad_data",
+                        absl::StrCat("error parsing labels: value of \"", it.key(),
+                                     "\" is not a string"));
+    }
+    pairs.emplace_back(it.key(), it.value().get<std::string>());
+  }
+  absl::StatusOr<std::vector<sd::RelabelConfig>> rules =
+      deps_.scrape_pool_relabel_configs
+          ? deps_.scrape_pool_relabel_configs(pool)
+          : absl::NotFoundError(
+                absl::StrCat("scrape pool ", model::QuoteString(pool), " not found"));
+  if (!rules.ok()) {
+    return WriteError(res, "bad_data",
+                      absl::StrCat("error retrieving scrape config: ",
+                                   rules.status().message()));
+  }
+  std::vector<sd::RelabelStep> steps =
+      sd::ProcessSteps(model::Labels::FromPairs(pairs), *rules);
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("steps");
+  w.BeginArray();
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const sd::RelabelConfig& rule = (*rules)[i];
+    w.BeginObject();
+    // relabel.Config's JSON: fields in declaration order, omitempty ones
+    // left out when empty.
+    w.Key("rule");
+    w.BeginObject();
+    if (!rule.source_labels.empty()) {
+      w.Key("source_labels");
+      w.StringArray(rule.source_labels);
+    }
+    w.Key("separator");
+    w.String(rule.separator);
+    w.Key("regex");
+    w.String(rule.regex.expr());
+    if (rule.modulus != 0) {
+      w.Key("modulus");
+      w.Uint(rule.modulus);
+    }
+    if (!rule.target_label.empty()) {
+      w.Key("target_label");
+      w.String(rule.target_label);
+    }
+    w.Key("replacement");
+    w.String(rule.replacement);
+    w.Key("action");
+    w.String(sd::RelabelActionName(rule.action));
+    w.EndObject();
+    w.Key("output");
+    w.LabelsObject(steps[i].output);
+    w.Key("keep");
+    w.Bool(steps[i].keep);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  WriteSuccess(res, w.str());
+}
+
+void ApiV1::Features(web::Response* res) {
+  if (!deps_.features) {
+    return WriteError(res, "internal", "feature registry not configured");
+  }
+  JsonWriter w;
+  w.BeginObject();
+  for (const auto& [category, features] : deps_.features()) {
+    w.Key(category);
+    w.BeginObject();
+    for (const auto& [name, enabled] : features) {
+      w.Key(name);
+      w.Bool(enabled);
+    }
+    w.EndObject();
+  }
   w.EndObject();
   WriteSuccess(res, w.str());
 }

@@ -33,6 +33,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "libsd/relabel.h"
 #include "libweb/http/router.h"
 #include "libtsdb/storage/querier.h"
 #include "model/matcher.h"
@@ -104,6 +105,25 @@ struct RuntimeInfo {
   std::string storage_retention;
 };
 
+// /api/v1/status/walreplay: WAL segments replayed so far (Prometheus's
+// WALReplayStatus; see tsdb::ReplayProgress).
+struct WalReplayStatus {
+  int min = 0;
+  int max = 0;
+  int current = 0;
+};
+
+// One entry of /api/v1/notifications ("Configuration reload has
+// failed.", ...).
+struct Notification {
+  std::string text;
+  absl::Time date;  // when it was raised or last raised again
+  bool active = true;
+};
+
+// /api/v1/features: category -> feature name -> enabled.
+using FeatureMap = std::map<std::string, std::map<std::string, bool>>;
+
 class ApiV1 {
  public:
   struct Deps {
@@ -131,6 +151,26 @@ class ApiV1 {
     JsonProvider metadata;
     // Replaces the generic /status/tsdb computed from `queryable`.
     JsonProvider tsdb_status;
+    // JSON of /status/tsdb/blocks' data ({"blocks":[...]}). Unset:
+    // {"blocks":[]}.
+    JsonProvider tsdb_blocks;
+    // The AST of a query as /parse_query's JSON; InvalidArgument with the
+    // parser's message for a bad query. Unset: 404.
+    std::function<absl::StatusOr<std::string>(absl::string_view)> parse_query;
+    // Answers before the server is ready too. Unset: all zero.
+    std::function<WalReplayStatus()> wal_replay;
+    // Active notifications, oldest first. Unset: none.
+    std::function<std::vector<Notification>()> notifications;
+    // Scrape pool (job) names, any order. Unset: none.
+    std::function<std::vector<std::string>()> scrape_pools;
+    // A scrape pool's relabel_configs, for /targets/relabel_steps;
+    // NotFound (`scrape pool "x" not found`) for an unknown pool. Unset:
+    // every pool is unknown.
+    std::function<absl::StatusOr<std::vector<sd::RelabelConfig>>(const std::string&)>
+        scrape_pool_relabel_configs;
+    // What the server supports. Unset: /features answers internal "feature
+    // registry not configured", as Prometheus without a registry.
+    std::function<FeatureMap()> features;
   };
 
   explicit ApiV1(Deps deps);
@@ -162,6 +202,12 @@ class ApiV1 {
   void ConfigHandler(web::Response* res);
   void RuntimeInfoHandler(web::Response* res);
   void TsdbStatus(const web::Request& req, web::Response* res);
+  void ParseQuery(const web::Request& req, web::Response* res);
+  void WalReplay(web::Response* res);
+  void Notifications(web::Response* res);
+  void ScrapePools(web::Response* res);
+  void RelabelSteps(const web::Request& req, web::Response* res);
+  void Features(web::Response* res);
 
   // Parses every match[] value; false after writing the error response.
   bool ParseMatchers(const web::Request& req, web::Response* res,

@@ -4,10 +4,18 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "examples/server/engine_query.h"
+#include "examples/server/features.h"
+#include "examples/server/promql_ast_json.h"
 #include "examples/server/testing/http_test_server.h"
+#include "examples/server/tsdb_blocks_api.h"
 #include "gtest/gtest.h"
+#include "libpromql/engine.h"
+#include "libpromql/parser/function_table.h"
 #include "libtsdb/storage/memory_storage.h"
 #include "nlohmann/json.hpp"
 
@@ -339,6 +347,266 @@ TEST_F(ApiV1Test, FormatQueryWithoutPrinterIsNotFound) {
   auto [code, body] = Get("/api/v1/format_query?query=up");
   EXPECT_EQ(code, 404);
   EXPECT_EQ(body["errorType"], "not_found");
+}
+
+TEST_F(ApiV1Test, Prometheus3EndpointsWithoutProviders) {
+  auto [code, body] = Get("/api/v1/status/walreplay");
+  EXPECT_EQ(body["data"], json::parse(R"({"min":0,"max":0,"current":0})"));
+  std::tie(code, body) = Get("/api/v1/notifications");
+  EXPECT_EQ(body["data"], json::array());
+  std::tie(code, body) = Get("/api/v1/scrape_pools");
+  EXPECT_EQ(body["data"], json::parse(R"({"scrapePools":[]})"));
+  std::tie(code, body) = Get("/api/v1/status/tsdb/blocks");
+  EXPECT_EQ(body["data"], json::parse(R"({"blocks":[]})"));
+  std::tie(code, body) = Get("/api/v1/features");
+  EXPECT_EQ(code, 500);
+  EXPECT_EQ(body["error"], "feature registry not configured");
+  std::tie(code, body) = Get("/api/v1/parse_query?query=up");
+  EXPECT_EQ(code, 404);
+  std::tie(code, body) = Get("/api/v1/targets/relabel_steps?scrapePool=x&labels=%7B%7D");
+  EXPECT_EQ(code, 400);
+  EXPECT_EQ(body["error"], "error retrieving scrape config: scrape pool \"x\" not found");
+}
+
+// An ApiV1 with every Prometheus 3.x provider set, answering raw bodies.
+class ApiV1ProvidersTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ApiV1::Deps deps;
+    deps.queryable = &storage_;
+    deps.parse_query = ParseQueryJson;
+    deps.wal_replay = [] { return WalReplayStatus{2, 5, 3}; };
+    deps.notifications = [] {
+      return std::vector<Notification>{
+          {"Configuration reload has failed.",
+           absl::FromUnixSeconds(1700000000) + absl::Milliseconds(500), true}};
+    };
+    deps.scrape_pools = [] { return std::vector<std::string>{"node", "api"}; };
+    deps.scrape_pool_relabel_configs =
+        [](const std::string& pool) -> absl::StatusOr<std::vector<sd::RelabelConfig>> {
+      if (pool != "node") return absl::NotFoundError("scrape pool \"" + pool + "\" not found");
+      sd::RelabelConfig instance;
+      instance.source_labels = {"__address__"};
+      instance.target_label = "instance";
+      sd::RelabelConfig keep;
+      keep.source_labels = {"env"};
+      keep.regex = *sd::RelabelRegex::Compile("prod");
+      keep.action = sd::RelabelAction::kKeep;
+      sd::RelabelConfig shard;
+      shard.source_labels = {"__address__"};
+      shard.modulus = 4;
+      shard.target_label = "__tmp_shard";
+      shard.action = sd::RelabelAction::kHashMod;
+      return std::vector<sd::RelabelConfig>{instance, keep, shard};
+    };
+    FeatureFlags ff;
+    ff.admin = true;
+    deps.features = [ff] { return ServerFeatures(ff); };
+    api_ = std::make_unique<ApiV1>(std::move(deps));
+    api_->Register(http_.router());
+    ASSERT_GT(http_.Start(), 0);
+    client_ = http_.NewClient();
+  }
+
+  // (status, body) of a GET.
+  std::pair<int, std::string> Get(const std::string& path) {
+    httplib::Result r = client_->Get(path.c_str());
+    EXPECT_TRUE(r) << path;
+    if (!r) return {0, ""};
+    return {r->status, r->body};
+  }
+
+  // The data of a successful GET, as raw JSON text.
+  std::string Data(const std::string& path) {
+    auto [code, body] = Get(path);
+    EXPECT_EQ(code, 200) << path << ": " << body;
+    const std::string prefix = R"({"status":"success","data":)";
+    EXPECT_EQ(body.rfind(prefix, 0), 0u) << body;
+    if (body.size() < prefix.size() + 1) return "";
+    return body.substr(prefix.size(), body.size() - prefix.size() - 1);
+  }
+
+  storage::MemoryStorage storage_;
+  std::unique_ptr<ApiV1> api_;
+  testing::HttpTestServer http_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(ApiV1ProvidersTest, WalReplayNotificationsAndScrapePools) {
+  EXPECT_EQ(Data("/api/v1/status/walreplay"), R"({"min":2,"max":5,"current":3})");
+  EXPECT_EQ(Data("/api/v1/notifications"),
+            R"([{"text":"Configuration reload has failed.",)"
+            R"("date":"2023-11-14T22:13:20.5Z","active":true}])");
+  EXPECT_EQ(Data("/api/v1/scrape_pools"), R"({"scrapePools":["api","node"]})");
+}
+
+TEST_F(ApiV1ProvidersTest, RelabelStepsShowEachRuleUntilTheDrop) {
+  // labels={"__address__":"h:9100","env":"dev"}
+  std::string labels = "%7B%22__address__%22%3A%22h%3A9100%22%2C%22env%22%3A%22dev%22%7D";
+  EXPECT_EQ(
+      Data("/api/v1/targets/relabel_steps?scrapePool=node&labels=" + labels),
+      R"({"steps":[)"
+      R"j({"rule":{"source_labels":["__address__"],"separator":";","regex":"(.*)",)j"
+      R"("target_label":"instance","replacement":"$1","action":"replace"},)"
+      R"("output":{"__address__":"h:9100","env":"dev","instance":"h:9100"},"keep":true},)"
+      R"({"rule":{"source_labels":["env"],"separator":";","regex":"prod",)"
+      R"("replacement":"$1","action":"keep"},"output":{},"keep":false},)"
+      R"j({"rule":{"source_labels":["__address__"],"separator":";","regex":"(.*)",)j"
+      R"("modulus":4,"target_label":"__tmp_shard","replacement":"$1","action":"hashmod"},)"
+      R"("output":{},"keep":false}]})");
+  // env=prod survives every rule.
+  std::string prod = "%7B%22__address__%22%3A%22h%3A9100%22%2C%22env%22%3A%22prod%22%7D";
+  json steps = json::parse(
+      Data("/api/v1/targets/relabel_steps?scrapePool=node&labels=" + prod))["steps"];
+  ASSERT_EQ(steps.size(), 3u);
+  EXPECT_EQ(steps[2]["keep"], true);
+  EXPECT_TRUE(steps[2]["output"].contains("__tmp_shard"));
+
+  auto [code, body] = Get("/api/v1/targets/relabel_steps?labels=%7B%7D");
+  EXPECT_EQ(code, 400);
+  EXPECT_NE(body.find("no scrapePool parameter provided"), std::string::npos);
+  std::tie(code, body) = Get("/api/v1/targets/relabel_steps?scrapePool=node");
+  EXPECT_EQ(code, 400);
+  EXPECT_NE(body.find("no labels parameter provided"), std::string::npos);
+  std::tie(code, body) = Get("/api/v1/targets/relabel_steps?scrapePool=node&labels=%5B1%5D");
+  EXPECT_EQ(code, 400);
+  EXPECT_NE(body.find("error parsing labels"), std::string::npos);
+}
+
+TEST_F(ApiV1ProvidersTest, ParseQueryGivesPrometheusTree) {
+  // sum by (job) (rate(http_requests_total{code=~"5.."}[5m] offset 1m @ end()))
+  std::string data = Data(
+      "/api/v1/parse_query?query=sum%20by%20(job)%20(rate(http_requests_total%7Bcode%3D~%225..%22%7D"
+      "%5B5m%5D%20offset%201m%20%40%20end()))");
+  EXPECT_EQ(data,
+            R"({"expr":{"args":[{"anchored":false,"matchers":[)"
+            R"({"name":"code","type":"=~","value":"5.."},)"
+            R"({"name":"__name__","type":"=","value":"http_requests_total"}],)"
+            R"("name":"http_requests_total","offset":60000,"offsetExpr":null,)"
+            R"("range":300000,"rangeExpr":null,"smoothed":false,"startOrEnd":"end",)"
+            R"("timestamp":null,"type":"matrixSelector"}],)"
+            R"("func":{"argTypes":["matrix"],"name":"rate","returnType":"vector","variadic":0},)"
+            R"("type":"call"},"grouping":["job"],"op":"sum","param":null,)"
+            R"("type":"aggregation","without":false})");
+
+  // Go writes map keys sorted: a re-dump of the parsed tree is identical.
+  for (const char* q :
+       {"a%20%2B%20on(x)%20group_left(y)%20b", "-x%20%2A%202", "(x%5B10m%3A1m%5D%20%40%20100)",
+        "topk(3%2C%20x)", "label_replace(x%2C%20%22a%22%2C%20%22%241%22%2C%20%22b%22%2C%20%22(.*)%22)",
+        "x%20%3E%20bool%201", "x%5B5m%2B1m%5D"}) {
+    std::string d = Data(std::string("/api/v1/parse_query?query=") + q);
+    // Go escapes < > & in strings; nlohmann does not.
+    d = absl::StrReplaceAll(d, {{"\\u003c", "<"}, {"\\u003e", ">"}, {"\\u0026", "&"}});
+    EXPECT_EQ(d, json::parse(d).dump()) << q;
+  }
+  json bin = json::parse(Data("/api/v1/parse_query?query=a%20%2B%20on(x)%20group_left(y)%20b"));
+  EXPECT_EQ(bin["matching"], json::parse(R"({"card":"many-to-one","fillValues":{"lhs":null,"rhs":null},)"
+                                         R"("include":["y"],"labels":["x"],"on":true})"));
+  json sub = json::parse(Data("/api/v1/parse_query?query=(x%5B10m%3A1m%5D%20%40%20100)"));
+  EXPECT_EQ(sub["type"], "parenExpr");
+  EXPECT_EQ(sub["expr"]["type"], "subquery");
+  EXPECT_EQ(sub["expr"]["range"], 600000);
+  EXPECT_EQ(sub["expr"]["step"], 60000);
+  EXPECT_EQ(sub["expr"]["timestamp"], 100000);
+  EXPECT_EQ(sub["expr"]["startOrEnd"], nullptr);
+  json un = json::parse(Data("/api/v1/parse_query?query=-x%20%2A%202"));
+  EXPECT_EQ(un["type"], "binaryExpr");
+  EXPECT_EQ(un["matching"], nullptr);
+  EXPECT_EQ(un["lhs"], json::parse(R"({"expr":)" + json::parse(Data("/api/v1/parse_query?query=x")).dump() +
+                                   R"(,"op":"-","type":"unaryExpr"})"));
+  EXPECT_EQ(un["rhs"], json::parse(R"({"type":"numberLiteral","val":"2"})"));
+  json dur = json::parse(Data("/api/v1/parse_query?query=x%5B5m%2B1m%5D"));
+  EXPECT_EQ(dur["rangeExpr"],
+            json::parse(R"({"lhs":{"duration":true,"type":"numberLiteral","val":"300"},"op":"+",)"
+                        R"("rhs":{"duration":true,"type":"numberLiteral","val":"60"},)"
+                        R"("type":"durationExpr","wrapped":false})"));
+
+  auto [code, body] = Get("/api/v1/parse_query?query=sum(");
+  EXPECT_EQ(code, 400);
+  EXPECT_EQ(json::parse(body)["errorType"], "bad_data");
+  EXPECT_NE(body.find("invalid parameter \\\"query\\\": 1:5: parse error"), std::string::npos) << body;
+}
+
+TEST_F(ApiV1ProvidersTest, FeaturesReportWhatVigilSupports) {
+  json f = json::parse(Data("/api/v1/features"));
+  EXPECT_EQ(f["api"]["admin"], true);
+  EXPECT_EQ(f["api"]["lifecycle"], false);
+  EXPECT_EQ(f["promql"]["at_modifier"], true);
+  EXPECT_EQ(f["promql"]["subqueries"], true);
+  EXPECT_EQ(f["promql_functions"]["rate"], true);
+  EXPECT_EQ(f["promql_functions"]["histogram_quantile"], true);
+  EXPECT_EQ(f["promql_functions"]["histogram_count"], false);
+  EXPECT_EQ(f["promql_operators"]["topk"], true);
+  EXPECT_EQ(f["tsdb"]["native_histograms"], false);
+  EXPECT_EQ(f["service_discovery_providers"]["kubernetes"], true);
+  EXPECT_EQ(f["promql_functions"].size(), promql::parser::AllFunctions().size());
+}
+
+// Every function marked supported evaluates without Unimplemented, and
+// every one marked unsupported is refused by the engine.
+TEST(FeaturesTest, PromqlFunctionsMatchTheEvaluator) {
+  storage::MemoryStorage storage;
+  {
+    auto app = storage.NewAppender();
+    model::Labels l = model::Labels::FromPairs({{"__name__", "x"}, {"le", "1"}});
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE(app->Append(0, l, i * 15000, i).ok());
+    ASSERT_TRUE(app->Commit().ok());
+  }
+  promql::Engine engine(promql::EngineOptions{});
+  QueryFunc query = MakeEngineQueryFunc(&engine, &storage);
+  for (const promql::parser::Function& f : promql::parser::AllFunctions()) {
+    std::vector<std::string> args;
+    for (promql::parser::ValueType t : f.arg_types) {
+      switch (t) {
+        case promql::parser::ValueType::kMatrix:
+          args.push_back("x[5m]");
+          break;
+        case promql::parser::ValueType::kScalar:
+          args.push_back("0.5");
+          break;
+        case promql::parser::ValueType::kString:
+          args.push_back("\"le\"");
+          break;
+        default:
+          args.push_back("x");
+      }
+    }
+    QueryRequest q;
+    q.query = std::string(f.name) + "(" + absl::StrJoin(args, ", ") + ")";
+    q.time_ms = 200000;
+    absl::StatusOr<QueryResponse> r = query(q);
+    bool unimplemented = !r.ok() && r.status().code() == absl::StatusCode::kUnimplemented;
+    EXPECT_EQ(PromqlFunctionSupported(f.name), !unimplemented)
+        << q.query << ": " << r.status();
+  }
+}
+
+TEST(TsdbBlocksTest, PrometheusBlockMetaShape) {
+  tsdb::BlockMeta b;
+  b.ulid = "01HQ00000000000000000000B2";
+  b.min_time = 0;
+  b.max_time = 7200000;
+  b.num_samples = 480;
+  b.num_series = 2;
+  b.num_chunks = 4;
+  b.level = 2;
+  b.sources = {"01HQ00000000000000000000A1", "01HQ00000000000000000000A2"};
+  b.parents = {{"01HQ00000000000000000000A1", 0, 3600000},
+               {"01HQ00000000000000000000A2", 3600000, 7200000}};
+  tsdb::BlockMeta empty;
+  empty.ulid = "01HQ00000000000000000000C3";
+  empty.min_time = 7200000;
+  empty.max_time = 14400000;
+  EXPECT_EQ(TsdbBlocksJson({b, empty}),
+            R"({"blocks":[{"ulid":"01HQ00000000000000000000B2","minTime":0,"maxTime":7200000,)"
+            R"("stats":{"numSamples":480,"numFloatSamples":480,"numSeries":2,"numChunks":4},)"
+            R"("compaction":{"level":2,"sources":["01HQ00000000000000000000A1",)"
+            R"("01HQ00000000000000000000A2"],"parents":[)"
+            R"({"ulid":"01HQ00000000000000000000A1","minTime":0,"maxTime":3600000},)"
+            R"({"ulid":"01HQ00000000000000000000A2","minTime":3600000,"maxTime":7200000}]},)"
+            R"("version":1},)"
+            R"({"ulid":"01HQ00000000000000000000C3","minTime":7200000,"maxTime":14400000,)"
+            R"("stats":{},"compaction":{"level":1},"version":1}]})");
 }
 
 }  // namespace

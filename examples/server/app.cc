@@ -17,6 +17,7 @@
 #include "examples/server/api_v1.h"
 #include "examples/server/discovery_configs.h"
 #include "examples/server/engine_query.h"
+#include "examples/server/features.h"
 #include "examples/server/federate.h"
 #include "examples/server/grpc_credentials.h"
 #include "examples/server/grpc_service.h"
@@ -24,11 +25,13 @@
 #include "examples/server/metadata_api.h"
 #include "examples/server/metrics.h"
 #include "examples/server/notifier_api.h"
+#include "examples/server/promql_ast_json.h"
 #include "examples/server/remote_read_handler.h"
 #include "examples/server/remote_storage.h"
 #include "examples/server/remote_write_handler.h"
 #include "examples/server/rules_api.h"
 #include "examples/server/targets_api.h"
+#include "examples/server/tsdb_blocks_api.h"
 #include "examples/server/thanos_shipper.h"
 #include "examples/ui/routes.h"
 #include "libweb/http/router.h"
@@ -129,6 +132,10 @@ struct App::Impl {
   // without the flag.
   std::unique_ptr<web::WebConfigSource> web_config;
   std::atomic<bool> ready{false};
+  // Filled by DB::Open while the WAL replays (/api/v1/status/walreplay).
+  tsdb::ReplayProgress replay_progress;
+  // The last failed Reload(), guarded by App::mu_ (/api/v1/notifications).
+  absl::Time last_reload_failure;
   StorageProxy storage;
   // Local + remote_write / remote_read endpoints (libremote).
   std::unique_ptr<RemoteStorage> remote;
@@ -245,6 +252,54 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
   deps.targets_metadata = [this](const web::Request& req) -> absl::StatusOr<std::string> {
     if (!impl_->scrapes) return std::string("[]");
     return TargetsMetadataJson(*impl_->scrapes, req, MakeSelectorParser());
+  };
+  deps.parse_query = ParseQueryJson;
+  deps.wal_replay = [this] {
+    const tsdb::ReplayProgress& p = impl_->replay_progress;
+    return WalReplayStatus{p.min.load(), p.max.load(), p.current.load()};
+  };
+  deps.notifications = [this] {
+    // Prometheus's notifications of the server's state (util/notifications).
+    std::vector<Notification> out;
+    absl::MutexLock l(&mu_);
+    if (!impl_->ready.load() && !shut_down_) {
+      out.push_back({"Prometheus is starting and replaying the write-ahead log (WAL).",
+                     impl_->start_time, true});
+    }
+    if (!last_reload_ok_) {
+      out.push_back({"Configuration reload has failed.", impl_->last_reload_failure, true});
+    }
+    return out;
+  };
+  deps.scrape_pools = [this] {
+    std::vector<std::string> pools;
+    for (const scrape::ScrapeConfig& sc : this->config()->scrape_configs) {
+      pools.push_back(sc.job_name);
+    }
+    return pools;
+  };
+  deps.scrape_pool_relabel_configs =
+      [this](const std::string& pool) -> absl::StatusOr<std::vector<sd::RelabelConfig>> {
+    std::shared_ptr<const Config> cfg = this->config();
+    for (const scrape::ScrapeConfig& sc : cfg->scrape_configs) {
+      if (sc.job_name == pool) return sc.relabel_configs;
+    }
+    return absl::NotFoundError(absl::StrCat("scrape pool ", model::QuoteString(pool), " not found"));
+  };
+  FeatureFlags ff;
+  ff.lifecycle = flags_.enable_lifecycle;
+  ff.admin = flags_.enable_admin_api;
+  ff.remote_write_receiver = flags_.enable_remote_write_receiver;
+  FeatureMap features = ServerFeatures(ff);
+  deps.features = [features] { return features; };
+  deps.tsdb_blocks = [this](const web::Request&) -> absl::StatusOr<std::string> {
+    if (!impl_->db) return std::string(R"({"blocks":[]})");
+    std::vector<tsdb::BlockMeta> blocks = impl_->db->Blocks();
+    std::stable_sort(blocks.begin(), blocks.end(),
+                     [](const tsdb::BlockMeta& a, const tsdb::BlockMeta& b) {
+                       return a.min_time < b.min_time;
+                     });
+    return TsdbBlocksJson(blocks);
   };
   im.api = std::make_unique<ApiV1>(std::move(deps));
   im.api->Register(&im.router, prefix);
@@ -517,10 +572,13 @@ void App::ServeHttp(const web::Request& req, web::Response* res) {
     im.web_config->AddHeaders(res);
     if (!im.web_config->Authorize(req, res)) return;
   }
-  // Everything but health and metrics answers 503 until the storage is open.
+  // Everything but health, metrics, WAL replay progress and notifications
+  // answers 503 until the storage is open (as Prometheus).
   if (!im.ready.load()) {
     const std::string prefix = flags_.route_prefix == "/" ? "" : flags_.route_prefix;
-    if (req.path != prefix + "/-/healthy" && req.path != prefix + "/metrics") {
+    if (req.path != prefix + "/-/healthy" && req.path != prefix + "/metrics" &&
+        req.path != prefix + "/api/v1/status/walreplay" &&
+        req.path != prefix + "/api/v1/notifications") {
       res->status = 503;
       res->SetContent("Service Unavailable\n", "text/plain; charset=utf-8");
       return;
@@ -563,6 +621,7 @@ absl::Status App::Start() {
     retention = 15LL * 24 * 3600 * 1000;
   }
   to.retention_ms = retention;
+  to.replay_progress = &im.replay_progress;
   VIGIL_ASSIGN_OR_RETURN(to.block_range_ms, DurationFlagMs(flags_.tsdb_min_block_duration, 0));
   if (!flags_.tsdb_max_block_duration.empty()) {
     VIGIL_ASSIGN_OR_RETURN(to.max_block_range_ms,
@@ -715,6 +774,7 @@ absl::Status App::Reload() {
   {
     absl::MutexLock l(&mu_);
     last_reload_ok_ = st.ok();
+    if (!st.ok()) impl_->last_reload_failure = now;
     if (st.ok()) {
       last_reload_time_ = now;
       config_ = std::make_shared<const Config>(std::move(*cfg));

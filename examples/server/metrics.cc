@@ -185,6 +185,9 @@ std::string ServerMetrics::HandlerLabel(absl::string_view path) {
       "/api/v1/status/config", "/api/v1/status/flags",
       "/api/v1/status/buildinfo", "/api/v1/status/runtimeinfo",
       "/api/v1/status/tsdb", "/api/v1/status/walreplay", "/api/v1/write",
+      "/api/v1/parse_query", "/api/v1/notifications", "/api/v1/scrape_pools",
+      "/api/v1/targets/relabel_steps", "/api/v1/features",
+      "/api/v1/status/tsdb/blocks",
       "/api/v1/read", "/federate", "/metrics", "/-/healthy", "/-/ready",
       "/-/reload", "/-/quit", "/"};
   for (const char* e : kExact) {
