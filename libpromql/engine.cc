@@ -20,7 +20,9 @@ using internal::EVal;
 struct Engine::Slots {
   absl::Mutex mu;
   int in_use ABSL_GUARDED_BY(mu) = 0;
+  int waiting ABSL_GUARDED_BY(mu) = 0;
   int max = 1;
+  std::atomic<uint64_t> samples_total{0};
 };
 
 namespace {
@@ -107,6 +109,15 @@ Engine::Engine(EngineOptions options)
 
 Engine::~Engine() = default;
 
+EngineStats Engine::Stats() const {
+  EngineStats st;
+  st.queries_concurrent_max = slots_->max;
+  st.query_samples_total = slots_->samples_total.load(std::memory_order_relaxed);
+  absl::MutexLock lock(&slots_->mu);
+  st.queries = slots_->in_use + slots_->waiting;
+  return st;
+}
+
 absl::StatusOr<QueryResult> Engine::InstantQuery(storage::Queryable* storage,
                                                  absl::string_view query,
                                                  int64_t time_ms,
@@ -166,7 +177,10 @@ absl::StatusOr<QueryResult> Engine::Run(storage::Queryable* storage,
     auto free = [slots]() ABSL_SHARED_LOCKS_REQUIRED(slots->mu) {
       return slots->in_use < slots->max;
     };
-    if (!slots_->mu.AwaitWithDeadline(absl::Condition(&free), deadline)) {
+    slots_->waiting++;
+    const bool got = slots_->mu.AwaitWithDeadline(absl::Condition(&free), deadline);
+    slots_->waiting--;
+    if (!got) {
       return absl::DeadlineExceededError("query timed out in query queue");
     }
     slots_->in_use++;
@@ -211,6 +225,9 @@ absl::StatusOr<QueryResult> Engine::Run(storage::Queryable* storage,
   absl::StatusOr<EVal> val = ev.Eval(*expr);
   if (!val.ok()) return AsExecutionError(val.status());
   result.stats.eval_time = absl::Now() - t2;
+  slots_->samples_total.fetch_add(static_cast<uint64_t>(result.stats.total_samples),
+                                  std::memory_order_relaxed);
+  if (options_.observe_query) options_.observe_query(result.stats);
   result.warnings = std::move(ctx.warnings);
   result.infos = std::move(ctx.infos);
 

@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,15 @@
 #include "libtsdb/storage/querier.h"
 
 namespace vigil::promql {
+
+// Per-query statistics, as `stats=all` in the HTTP API shows.
+struct QueryStats {
+  int64_t total_samples = 0;  // samples loaded from storage
+  int64_t peak_samples = 0;
+  absl::Duration parse_time;
+  absl::Duration queue_time;
+  absl::Duration eval_time;
+};
 
 struct EngineOptions {
   // How far back an instant selector looks for the latest sample.
@@ -48,15 +58,16 @@ struct EngineOptions {
   // v3.14.0 conformance scripts assume); a query using a disabled feature
   // fails to parse with InvalidArgument.
   parser::ParseOptions parse_options;
+  // Optional, thread-safe: called with the statistics of every query that
+  // was evaluated (prometheus_engine_query_duration_seconds{slice}).
+  std::function<void(const QueryStats&)> observe_query;
 };
 
-// Per-query statistics, as `stats=all` in the HTTP API shows.
-struct QueryStats {
-  int64_t total_samples = 0;  // samples loaded from storage
-  int64_t peak_samples = 0;
-  absl::Duration parse_time;
-  absl::Duration queue_time;
-  absl::Duration eval_time;
+// The engine's counts for the server's prometheus_engine_* metrics.
+struct EngineStats {
+  int queries = 0;                 // running or waiting for a slot
+  int queries_concurrent_max = 0;  // EngineOptions::max_concurrent
+  uint64_t query_samples_total = 0;  // samples loaded by all queries
 };
 
 struct QueryResult {
@@ -106,6 +117,7 @@ class Engine {
                                          const QueryOptions& opts = {});
 
   const EngineOptions& options() const { return options_; }
+  EngineStats Stats() const;
 
  private:
   struct Slots;

@@ -1,10 +1,13 @@
 #include "libpromql/engine.h"
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <memory>
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "libtsdb/storage/memory_storage.h"
 #include "model/value.h"
@@ -224,6 +227,58 @@ TEST_F(EngineTest, ConcurrentQueriesShareSlots) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 8);
+}
+
+// Holds every querier until released, so queries stay in flight.
+class GatedQueryable final : public storage::Queryable {
+ public:
+  explicit GatedQueryable(storage::Queryable* base) : base_(base) {}
+  absl::StatusOr<std::unique_ptr<storage::Querier>> NewQuerier(
+      int64_t mint, int64_t maxt) override {
+    open_.WaitForNotification();
+    return base_->NewQuerier(mint, maxt);
+  }
+  void Open() { open_.Notify(); }
+
+ private:
+  storage::Queryable* base_;
+  absl::Notification open_;
+};
+
+TEST_F(EngineTest, StatsCountQueriesInFlightAndSamples) {
+  Fill(3, 600000);
+  EngineOptions o;
+  o.max_concurrent = 1;
+  std::atomic<int> observed{0};
+  o.observe_query = [&](const QueryStats& qs) {
+    if (qs.total_samples > 0) ++observed;
+  };
+  Engine engine(o);
+  EXPECT_EQ(engine.Stats().queries_concurrent_max, 1);
+  GatedQueryable gated(&storage_);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) {
+    threads.emplace_back([&] {
+      EXPECT_TRUE(engine.InstantQuery(&gated, "x_total", 600000).ok());
+    });
+  }
+  // One runs (blocked in the storage), one waits for the slot.
+  for (int i = 0; i < 500 && engine.Stats().queries < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(engine.Stats().queries, 2);
+  gated.Open();
+  for (auto& t : threads) t.join();
+  EngineStats st = engine.Stats();
+  EXPECT_EQ(st.queries, 0);
+  EXPECT_EQ(observed.load(), 2);
+  // Both queries' loaded samples, as each query's own stats count them.
+  auto r = engine.InstantQuery(&storage_, "x_total", 600000);
+  ASSERT_TRUE(r.ok());
+  EXPECT_GT(r->stats.total_samples, 0);
+  EXPECT_EQ(engine.Stats().query_samples_total,
+            st.query_samples_total + r->stats.total_samples);
+  EXPECT_EQ(st.query_samples_total, 2 * r->stats.total_samples);
 }
 
 // A service's own data under PromQL: a tiny Queryable over a fixed table
