@@ -403,9 +403,13 @@ absl::Status DB::CleanTombstones() {
     if (!b->HasTombstones()) continue;
     auto meta = RewriteBlock(dir_, *b, BlockLayout());
     if (!meta.ok()) return meta.status();
+    reloads_.fetch_add(1);
     if (!meta->ulid.empty()) {
       auto nb = Block::Open(JoinPath(dir_, meta->ulid));
-      if (!nb.ok()) return nb.status();
+      if (!nb.ok()) {
+        reload_failures_.fetch_add(1);
+        return nb.status();
+      }
       AddBlock(*std::move(nb));
     }
     RemoveBlocks({b->meta().ulid});
@@ -466,19 +470,27 @@ absl::Status DB::CompactHeadLocked(int64_t mint, int64_t maxt) {
                          BlockLayout());
   if (!meta.ok()) return meta.status();
   if (!meta->ulid.empty()) {
+    reloads_.fetch_add(1);
     auto b = Block::Open(JoinPath(dir_, meta->ulid));
-    if (!b.ok()) return b.status();
+    if (!b.ok()) {
+      reload_failures_.fetch_add(1);
+      return b.status();
+    }
     AddBlock(*std::move(b));
     head_compactions_.fetch_add(1);
   }
   head_->Truncate(maxt);
+  head_truncations_.fetch_add(1);
   // Fold the WAL up to here into a checkpoint.
   absl::Status s = wal_->NextSegment();
   if (!s.ok()) return s;
   Head* h = head_.get();
-  return wal_->Checkpoint(
+  checkpoints_.fetch_add(1);
+  s = wal_->Checkpoint(
       wal_->current_segment() - 1, [h](uint64_t ref) { return h->HasSeries(ref); },
       maxt);
+  if (!s.ok()) checkpoint_failures_.fetch_add(1);
+  return s;
 }
 
 absl::Status DB::CompactBlocksLocked() {
@@ -537,6 +549,7 @@ absl::Status DB::RetentionLocked() {
   }
   std::vector<std::string> ulids;
   for (size_t i : drop) ulids.push_back(metas[i].ulid);
+  if (!ulids.empty()) reloads_.fetch_add(1);
   RemoveBlocks(ulids);
   for (size_t i : drop) {
     absl::Status s = fileutil::RemoveAll(blocks[i]->dir());
@@ -603,6 +616,11 @@ DBStats DB::Stats() const {
   st.compactions = compactions_.load();
   st.compaction_failures = compaction_failures_.load();
   st.retention_deletions = retention_deletions_.load();
+  st.reloads = reloads_.load();
+  st.reload_failures = reload_failures_.load();
+  st.head_truncations = head_truncations_.load();
+  st.checkpoints = checkpoints_.load();
+  st.checkpoint_failures = checkpoint_failures_.load();
   if (wal_ != nullptr) st.wal = wal_->Stats();
   if (chunk_files_ != nullptr) {
     st.head_chunk_write_failures = chunk_files_->write_failures();

@@ -66,6 +66,14 @@ struct DBStats {
   uint64_t compactions = 0;        // block merges
   uint64_t compaction_failures = 0;
   uint64_t retention_deletions = 0;
+  // Changes of the loaded block set (a block cut from the head or merged,
+  // blocks removed by retention) and those that failed to open the new
+  // block: Prometheus's block reloads.
+  uint64_t reloads = 0;
+  uint64_t reload_failures = 0;
+  uint64_t head_truncations = 0;     // head cut below a compacted range
+  uint64_t checkpoints = 0;          // WAL checkpoints attempted
+  uint64_t checkpoint_failures = 0;
   // Write errors (a full disk, EIO) of the running WAL: appends that
   // failed and were rolled back. Non-zero write_failures means commits
   // have failed; see wal/wal.h.
@@ -155,6 +163,11 @@ class DB final : public storage::Appendable, public storage::Queryable {
   std::atomic<uint64_t> compactions_{0};
   std::atomic<uint64_t> compaction_failures_{0};
   std::atomic<uint64_t> retention_deletions_{0};
+  std::atomic<uint64_t> reloads_{0};
+  std::atomic<uint64_t> reload_failures_{0};
+  std::atomic<uint64_t> head_truncations_{0};
+  std::atomic<uint64_t> checkpoints_{0};
+  std::atomic<uint64_t> checkpoint_failures_{0};
 };
 
 }  // namespace vigil::tsdb

@@ -193,6 +193,11 @@ TEST(DBTest, HeadCompactsIntoBlocksAndQueriesMerge) {
   DBStats st = db->Stats();
   EXPECT_GE(st.num_blocks, 2u);
   EXPECT_GE(st.head_compactions, 2u);
+  EXPECT_EQ(st.reloads, st.head_compactions);  // each new block re-read
+  EXPECT_EQ(st.reload_failures, 0u);
+  EXPECT_EQ(st.head_truncations, st.head_compactions);
+  EXPECT_EQ(st.checkpoints, st.head_compactions);
+  EXPECT_EQ(st.checkpoint_failures, 0u);
   EXPECT_LT(st.head.min_time, 7 * kHour);
   EXPECT_EQ(Read(*db), Read(ref));
   EXPECT_EQ(Read(*db, kHour, 3 * kHour), Read(ref, kHour, 3 * kHour));
@@ -246,6 +251,7 @@ TEST(DBTest, BlocksCompactIntoLargerRangesAndRetentionDrops) {
   auto db2 = *DB::Open(dir, o);
   ASSERT_TRUE(db2->Compact().ok());
   EXPECT_GT(db2->Stats().retention_deletions, 0u);
+  EXPECT_GT(db2->Stats().reloads, 0u);  // the block set changed
   for (const auto& b : db2->Blocks()) EXPECT_GE(b.max_time, 12 * kHour);
   // Size retention keeps at most ~one block.
   ASSERT_TRUE(db2->Close().ok());
