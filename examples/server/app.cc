@@ -47,6 +47,7 @@
 #include "model/duration.h"
 #include "model/status_macros.h"
 #include "model/timestamp.h"
+#include "re2/re2.h"
 
 namespace vigil::server {
 namespace {
@@ -63,6 +64,7 @@ void Log(absl::string_view level, absl::string_view msg) {
 
 // Forwards to the DB once it is open; until then (and after Close) every
 // call fails. The HTTP gate keeps requests away until the DB is set.
+// Failing commits are logged (rate-limited), whatever path appended.
 class StorageProxy final : public storage::Appendable, public storage::Queryable {
  public:
   void Set(tsdb::DB* db) { db_.store(db); }
@@ -70,7 +72,7 @@ class StorageProxy final : public storage::Appendable, public storage::Queryable
   std::unique_ptr<storage::Appender> NewAppender() override {
     tsdb::DB* db = db_.load();
     if (db == nullptr) return std::make_unique<FailingAppender>();
-    return db->NewAppender();
+    return std::make_unique<LoggedAppender>(db->NewAppender(), &commit_log_);
   }
 
   absl::StatusOr<std::unique_ptr<storage::Querier>> NewQuerier(int64_t mint,
@@ -90,6 +92,61 @@ class StorageProxy final : public storage::Appendable, public storage::Queryable
     absl::Status Commit() override { return absl::UnavailableError("storage is not open"); }
     absl::Status Rollback() override { return absl::OkStatus(); }
   };
+  // Logs failing commits (a full disk, an I/O error: every ingestion path
+  // stops) at most once per kInterval with how many failed, and once when
+  // commits succeed again.
+  class CommitLog {
+   public:
+    void Report(const absl::Status& st) {
+      if (st.ok()) {
+        if (failing_.load(std::memory_order_relaxed) && failing_.exchange(false)) {
+          Log("info", "Storage commits succeed again");
+        }
+        return;
+      }
+      if (absl::IsInvalidArgument(st) || absl::IsFailedPrecondition(st)) return;  // bad samples
+      failing_.store(true);
+      uint64_t n = failures_.fetch_add(1) + 1;
+      int64_t now = absl::GetCurrentTimeNanos();
+      int64_t last = last_log_ns_.load();
+      if (now - last < absl::ToInt64Nanoseconds(kInterval) ||
+          !last_log_ns_.compare_exchange_strong(last, now)) {
+        return;
+      }
+      failures_.fetch_sub(n);
+      Log("error", absl::StrCat("Storage commits are failing; samples are not being stored "
+                                "(failed commits since the last report: ",
+                                n, ") err=", st.message()));
+    }
+
+   private:
+    static constexpr absl::Duration kInterval = absl::Seconds(10);
+    std::atomic<bool> failing_{false};
+    std::atomic<uint64_t> failures_{0};
+    std::atomic<int64_t> last_log_ns_{0};
+  };
+
+  class LoggedAppender final : public storage::Appender {
+   public:
+    LoggedAppender(std::unique_ptr<storage::Appender> inner, CommitLog* log)
+        : inner_(std::move(inner)), log_(log) {}
+    absl::StatusOr<storage::SeriesRef> Append(storage::SeriesRef ref, const model::Labels& l,
+                                              int64_t t, double v) override {
+      return inner_->Append(ref, l, t, v);
+    }
+    absl::Status Commit() override {
+      absl::Status st = inner_->Commit();
+      log_->Report(st);
+      return st;
+    }
+    absl::Status Rollback() override { return inner_->Rollback(); }
+
+   private:
+    std::unique_ptr<storage::Appender> inner_;
+    CommitLog* log_;
+  };
+
+  CommitLog commit_log_;
   std::atomic<tsdb::DB*> db_{nullptr};
 };
 
@@ -117,6 +174,9 @@ int ThreadCount() {
   return 0;
 }
 
+// --web.cors.origin anchored as Prometheus anchors it.
+std::string CorsPattern(const std::string& origin) { return "^(?:" + origin + ")$"; }
+
 std::string DirOf(const std::string& path) {
   size_t slash = path.rfind('/');
   return slash == std::string::npos ? "" : path.substr(0, slash + 1);
@@ -131,6 +191,8 @@ struct App::Impl {
   // --web.config.file (TLS, basic auth, headers) for HTTP and gRPC; null
   // without the flag.
   std::unique_ptr<web::WebConfigSource> web_config;
+  // --web.cors.origin, anchored.
+  std::unique_ptr<re2::RE2> cors_origin;
   std::atomic<bool> ready{false};
   // Filled by DB::Open while the WAL replays (/api/v1/status/walreplay).
   tsdb::ReplayProgress replay_progress;
@@ -168,6 +230,11 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Flags& flags) {
     return absl::InvalidArgumentError(
         absl::StrCat("invalid --web.listen-address \"", flags.listen_address, "\""));
   }
+  re2::RE2 cors(CorsPattern(flags.web_cors_origin));
+  if (!cors.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid --web.cors.origin \"", flags.web_cors_origin, "\": ", cors.error()));
+  }
   auto config = std::make_shared<const Config>(std::move(cfg));
   return std::unique_ptr<App>(new App(flags, std::move(config)));
 }
@@ -176,6 +243,7 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
     : flags_(std::move(flags)), impl_(std::make_unique<Impl>()), config_(config) {
   last_reload_time_ = absl::Now();
   Impl& im = *impl_;
+  im.cors_origin = std::make_unique<re2::RE2>(CorsPattern(flags_.web_cors_origin));
   im.metrics = std::make_unique<ServerMetrics>(kVersion, kRevision);
   im.metrics->SetReloadResult(true, last_reload_time_);
 
@@ -566,8 +634,24 @@ web::ServerOptions App::HttpServerOptions() {
   return o;
 }
 
+void App::SetCorsHeaders(const web::Request& req, web::Response* res) const {
+  const std::string& origin = req.Header("Origin");
+  if (origin.empty()) return;
+  // Prometheus's CORS answer for its API (web.go).
+  res->SetHeader("Access-Control-Allow-Headers", "Accept, Authorization, Content-Type, Origin");
+  res->SetHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+  res->SetHeader("Access-Control-Expose-Headers", "Date");
+  res->SetHeader("Vary", "Origin");
+  if (flags_.web_cors_origin == ".*") {
+    res->SetHeader("Access-Control-Allow-Origin", "*");
+  } else if (re2::RE2::FullMatch(origin, *impl_->cors_origin)) {
+    res->SetHeader("Access-Control-Allow-Origin", origin);
+  }
+}
+
 void App::ServeHttp(const web::Request& req, web::Response* res) {
   Impl& im = *impl_;
+  const std::string prefix = flags_.route_prefix == "/" ? "" : flags_.route_prefix;
   if (im.web_config != nullptr) {
     im.web_config->AddHeaders(res);
     if (!im.web_config->Authorize(req, res)) return;
@@ -575,7 +659,6 @@ void App::ServeHttp(const web::Request& req, web::Response* res) {
   // Everything but health, metrics, WAL replay progress and notifications
   // answers 503 until the storage is open (as Prometheus).
   if (!im.ready.load()) {
-    const std::string prefix = flags_.route_prefix == "/" ? "" : flags_.route_prefix;
     if (req.path != prefix + "/-/healthy" && req.path != prefix + "/metrics" &&
         req.path != prefix + "/api/v1/status/walreplay" &&
         req.path != prefix + "/api/v1/notifications") {
@@ -583,6 +666,10 @@ void App::ServeHttp(const web::Request& req, web::Response* res) {
       res->SetContent("Service Unavailable\n", "text/plain; charset=utf-8");
       return;
     }
+  }
+  if (absl::StartsWith(req.path, prefix + "/api/v1/")) {
+    SetCorsHeaders(req, res);
+    if (req.method == "OPTIONS") return;  // a CORS preflight: 200, headers only
   }
   im.router.Dispatch(req, res);
 }

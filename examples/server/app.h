@@ -73,8 +73,11 @@ class App {
   void Shutdown();
   // The HTTP server's limits, error answers and request metrics.
   web::ServerOptions HttpServerOptions();
-  // Every HTTP request: the readiness gate, then the routes.
+  // Every HTTP request: web config (auth, headers), the readiness gate,
+  // CORS on the API, then the routes.
   void ServeHttp(const web::Request& req, web::Response* res);
+  // Prometheus's CORS headers for a request with an Origin.
+  void SetCorsHeaders(const web::Request& req, web::Response* res) const;
 
   const Flags flags_;
   std::unique_ptr<Impl> impl_;

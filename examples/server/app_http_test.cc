@@ -128,6 +128,31 @@ remote_write:
   EXPECT_TRUE(absl::StrContains(yaml, "admin")) << yaml;
 }
 
+TEST_F(AppHttpTest, CorsAsPrometheusAnswersIt) {
+  Flags f = MakeFlags();
+  f.web_cors_origin = R"(https://grafana\.example)";
+  std::unique_ptr<App> app = StartApp(f);
+  ASSERT_NE(app, nullptr);
+  RawConn c(app->port());
+  c.Send("GET /api/v1/query?query=1 HTTP/1.1\r\nHost: a\r\nOrigin: https://grafana.example\r\n\r\n"
+         "GET /api/v1/query?query=1 HTTP/1.1\r\nHost: a\r\nOrigin: https://evil.example\r\n\r\n"
+         "OPTIONS /api/v1/query HTTP/1.1\r\nHost: a\r\nOrigin: https://grafana.example\r\n\r\n");
+  auto r = c.Read(3);
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_TRUE(absl::StrContains(r[0].head, "Access-Control-Allow-Origin: https://grafana.example"))
+      << r[0].head;
+  EXPECT_FALSE(absl::StrContains(r[1].head, "Access-Control-Allow-Origin")) << r[1].head;
+  EXPECT_TRUE(absl::StrContains(r[1].head, "Access-Control-Allow-Methods: GET, POST, OPTIONS"));
+  EXPECT_EQ(r[2].status, 200);
+  EXPECT_TRUE(absl::StrContains(r[2].head, "Access-Control-Allow-Origin: https://grafana.example"));
+
+  Flags bad = MakeFlags();
+  bad.web_cors_origin = "(";
+  absl::StatusOr<std::unique_ptr<App>> refused = App::Create(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(absl::StrContains(refused.status().message(), "--web.cors.origin"));
+}
+
 TEST_F(AppHttpTest, BadFramingAnswers400WithJsonOnApiPaths) {
   std::unique_ptr<App> app = StartApp(MakeFlags());
   ASSERT_NE(app, nullptr);

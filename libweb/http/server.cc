@@ -402,7 +402,10 @@ std::shared_ptr<Response> Server::Impl::Handle(Request* req) {
       res->SetHeader("Content-Encoding", "gzip");
     }
   }
-  if (!res->body.empty() || res->status >= 300) res->SetHeader("Vary", "Accept-Encoding");
+  if (!res->body.empty() || res->status >= 300) {
+    const std::string& vary = res->Header("Vary");
+    res->SetHeader("Vary", vary.empty() ? "Accept-Encoding" : vary + ", Accept-Encoding");
+  }
   return res;
 }
 
