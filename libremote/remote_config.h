@@ -93,9 +93,10 @@ struct RemoteReadConfig {
 // not be changed", "found multiple remote write configs with job name
 // \"x\"", "queue_config values must be positive", "duplicate remote write
 // configs are not allowed, found duplicate for URL: u", or an unknown field.
-// Unimplemented for `oauth2`, `sigv4`, `azuread`, `google_iam` and
-// `http_headers` (accepting and ignoring them would send unauthenticated
-// data).
+// `oauth2` (client credentials) is handled by libsd's HTTP client.
+// Unimplemented for `sigv4`, `azuread`, `google_iam`, `http_headers` and a
+// protobuf_message other than prometheus.WriteRequest (accepting and
+// ignoring them would send unauthenticated or unreadable data).
 absl::StatusOr<std::vector<RemoteWriteConfig>> ParseRemoteWriteConfigs(
     const YAML::Node& node, absl::string_view source = "");
 

@@ -106,6 +106,32 @@ TEST(RemoteConfigTest, WriteErrorsNameFileLineAndField) {
             "p.yml:1:1: cannot unmarshal remote_write: expected a list");
 }
 
+// oauth2 goes to libsd's HTTP client, which fetches and caches the token
+// (libsd/oauth2_test.cc covers the POSTs remote write and read send).
+TEST(RemoteConfigTest, OAuth2ForWriteAndRead) {
+  const char* yaml = R"(
+- url: http://rw/api/v1/write
+  oauth2:
+    client_id: test_client_id
+    client_secret: test_client_secret
+    token_url: http://token-url
+    scopes: [scope1]
+    endpoint_params: {param: value}
+)";
+  auto w = ParseRemoteWriteConfigs(YAML::Load(yaml), "p.yml");
+  ASSERT_TRUE(w.ok()) << w.status();
+  ASSERT_TRUE((*w)[0].http.oauth2.has_value());
+  EXPECT_EQ((*w)[0].http.oauth2->client_id, "test_client_id");
+  EXPECT_EQ((*w)[0].http.oauth2->token_url, "http://token-url");
+  auto r = ParseRemoteReadConfigs(YAML::Load(yaml), "p.yml");
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_TRUE((*r)[0].http.oauth2.has_value());
+  EXPECT_EQ((*r)[0].http.oauth2->endpoint_params.at("param"), "value");
+  EXPECT_EQ(WriteError("- url: http://x\n  oauth2: {client_id: a, token_url: http://t}\n"
+                       "  basic_auth: {username: u}\n"),
+            "p.yml:1:3: at most one of basic_auth, oauth2 & authorization must be configured");
+}
+
 TEST(RemoteConfigTest, ReadConfig) {
   auto c = ParseRemoteReadConfigs(YAML::Load(R"(
 - url: http://rr/api/v1/read

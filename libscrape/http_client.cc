@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "libsd/oauth2.h"
 
 namespace vigil::scrape {
 namespace {
@@ -108,6 +109,8 @@ bool HostPort(absl::string_view url, std::string* host, std::string* port) {
 struct HttpScraper::Impl {
   HttpClientConfig config;
   CURL* curl = nullptr;
+  // Shared by every scraper with the same oauth2 config.
+  std::shared_ptr<sd::OAuth2TokenSource> oauth2;
   ~Impl() {
     if (curl != nullptr) curl_easy_cleanup(curl);
   }
@@ -129,6 +132,7 @@ absl::StatusOr<std::unique_ptr<HttpScraper>> HttpScraper::Create(
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   impl->curl = curl_easy_init();
+  if (config.oauth2) impl->oauth2 = sd::OAuth2TokenSource::Shared(*config.oauth2);
   if (impl->curl == nullptr) {
     return absl::InternalError("curl_easy_init failed");
   }
@@ -226,6 +230,14 @@ absl::Status HttpScraper::Scrape(const ScrapeRequest& req,
     }
     add_header(
         absl::StrCat("Authorization: ", cfg.authorization->type, " ", creds));
+  }
+  if (impl_->oauth2 != nullptr) {
+    absl::StatusOr<std::string> auth = impl_->oauth2->AuthorizationHeader(req.timeout);
+    if (!auth.ok()) {
+      return absl::Status(auth.status().code(),
+                          absl::StrCat("Get \"", req.url, "\": ", auth.status().message()));
+    }
+    add_header(absl::StrCat("Authorization: ", *auth));
   }
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
 

@@ -3,8 +3,10 @@
 // `Accept-Encoding: gzip` (or `identity` when compression is off),
 // `X-Prometheus-Scrape-Timeout-Seconds`, a User-Agent, the configured
 // authentication (basic auth, `authorization`/bearer token with files
-// re-read on every request) and TLS options, a whole-request timeout and a
-// limit on the uncompressed body size.
+// re-read on every request, or an oauth2 client-credentials token from
+// sd::OAuth2TokenSource, shared by all scrapers of equal configs and
+// refreshed shortly before it expires) and TLS options, a whole-request
+// timeout and a limit on the uncompressed body size.
 //
 // One HttpScraper belongs to one target and keeps its connection alive
 // between scrapes. The response body is written into a caller-owned
@@ -13,7 +15,9 @@
 // Errors: Unavailable (connection failure, non-2xx status: `server returned
 // HTTP status 500 Internal Server Error`), DeadlineExceeded (timeout),
 // ResourceExhausted (`body size limit exceeded`), InvalidArgument (bad URL,
-// unreadable credential file), Internal (libcurl setup).
+// unreadable credential file), Internal (libcurl setup); a failed oauth2
+// token request is Unavailable `Get "<url>": oauth2: cannot fetch token:
+// ...` and no scrape request is sent.
 //
 // Thread safety: one thread at a time per HttpScraper; different scrapers
 // may run concurrently.

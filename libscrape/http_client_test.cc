@@ -9,6 +9,8 @@
 #include "gtest/gtest.h"
 #include "libscrape/internal/test_server.h"
 #include "libscrape/textparse/content_type.h"
+#include "libsd/oauth2.h"
+#include "libsd/testing/fake_token_server.h"
 
 namespace vigil::scrape {
 namespace {
@@ -55,6 +57,70 @@ TEST(HttpScraperTest, SendsPrometheusHeadersAndReturnsBody) {
   ASSERT_TRUE((*h)->Scrape(req, &resp).ok());
   EXPECT_EQ(resp.body, "up 1\n");
   EXPECT_EQ(srv->Requests(), 2);
+}
+
+sd::OAuth2Config OAuth2(const sd::testing::FakeTokenServer& ts,
+                        const std::string& client_id) {
+  sd::OAuth2Config o;
+  o.client_id = client_id;
+  o.client_secret = "client-secret";
+  o.token_url = ts.url();
+  o.scopes = {"scope 1"};
+  return o;
+}
+
+// oauth2: one token for every target of the job, fetched once and cached,
+// refreshed once it is within 10s of expiring.
+TEST(HttpScraperTest, OAuth2TokenFetchedOnceCachedAndRefreshed) {
+  sd::testing::FakeTokenServer ts;
+  ts.SetToken("tok-1", 11);  // good for 1s more than the refresh margin
+  auto srv = TestServer::Start();
+  ASSERT_NE(srv, nullptr);
+  Reply ok{200, "text/plain; version=0.0.4", "up 1\n"};
+  ok.require_authorization = "Bearer tok-1";
+  srv->Set("/metrics", ok);
+  HttpClientConfig cfg;
+  cfg.oauth2 = OAuth2(ts, "scraper-refresh");
+  auto a = HttpScraper::Create(cfg);
+  auto b = HttpScraper::Create(cfg);  // another target of the same job
+  ASSERT_TRUE(a.ok() && b.ok());
+  ScrapeResponse resp;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE((*a)->Scrape(Req(*srv, "/metrics"), &resp).ok());
+    ASSERT_TRUE((*b)->Scrape(Req(*srv, "/metrics"), &resp).ok());
+  }
+  EXPECT_EQ(srv->LastHeader("Authorization"), "Bearer tok-1");
+  EXPECT_EQ(ts.requests(), 1);
+  EXPECT_THAT(ts.last_body(), HasSubstr("grant_type=client_credentials"));
+
+  ts.SetToken("tok-2", 3600);
+  ok.require_authorization = "Bearer tok-2";
+  srv->Set("/metrics", ok);
+  absl::SleepFor(absl::Milliseconds(1100));
+  ASSERT_TRUE((*a)->Scrape(Req(*srv, "/metrics"), &resp).ok());
+  ASSERT_TRUE((*b)->Scrape(Req(*srv, "/metrics"), &resp).ok());
+  EXPECT_EQ(srv->LastHeader("Authorization"), "Bearer tok-2");
+  EXPECT_EQ(ts.requests(), 2);
+}
+
+TEST(HttpScraperTest, OAuth2BadTokenEndpointIsAScrapeError) {
+  sd::testing::FakeTokenServer ts;
+  ts.SetStatus(500);
+  auto srv = TestServer::Start();
+  ASSERT_NE(srv, nullptr);
+  srv->Set("/metrics", Reply{200, "text/plain", "up 1\n"});
+  HttpClientConfig cfg;
+  cfg.oauth2 = OAuth2(ts, "scraper-bad");
+  auto h = HttpScraper::Create(cfg);
+  ASSERT_TRUE(h.ok());
+  ScrapeResponse resp;
+  ScrapeRequest req = Req(*srv, "/metrics");
+  absl::Status st = (*h)->Scrape(req, &resp);
+  EXPECT_EQ(st.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(st.message()),
+              HasSubstr(absl::StrCat("Get \"", req.url,
+                                     "\": oauth2: cannot fetch token: HTTP status 500")));
+  EXPECT_EQ(srv->Requests(), 0);  // the target is not asked without a token
 }
 
 TEST(HttpScraperTest, GzipAndIdentity) {

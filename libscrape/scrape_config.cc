@@ -388,9 +388,8 @@ absl::StatusOr<ScrapeConfig> ParseScrapeConfigImpl(const YAML::Node& n,
 
   // <http_config>
   HttpClientConfig& h = c.http;
-  if (n["oauth2"] && !n["oauth2"].IsNull()) {
-    return YamlError(n["oauth2"], source,
-                     "oauth2 is not supported by Vigil's scraper yet");
+  if (YAML::Node o = n["oauth2"]; o && !o.IsNull()) {
+    VIGIL_ASSIGN_OR_RETURN(h.oauth2, sd::ParseOAuth2Config(o, source));
   }
   if (YAML::Node b = n["basic_auth"]; b && !b.IsNull()) {
     VIGIL_RETURN_IF_ERROR(CheckKeys(
@@ -447,7 +446,7 @@ absl::StatusOr<ScrapeConfig> ParseScrapeConfigImpl(const YAML::Node& n,
                      "configured");
   }
   if ((!bearer.empty() || !bearer_file.empty())) {
-    if (h.basic_auth) {
+    if (h.basic_auth || h.oauth2) {
       return YamlError(n, source,
                        "at most one of basic_auth, oauth2, bearer_token & "
                        "bearer_token_file must be configured");
@@ -462,7 +461,12 @@ absl::StatusOr<ScrapeConfig> ParseScrapeConfigImpl(const YAML::Node& n,
     au.credentials_file = bearer_file;
     h.authorization = au;
   }
-  if (h.basic_auth && h.authorization) {
+  if ((h.basic_auth || h.oauth2) && h.authorization) {
+    return YamlError(n, source,
+                     "at most one of basic_auth, oauth2 & authorization must "
+                     "be configured");
+  }
+  if (h.basic_auth && h.oauth2) {
     return YamlError(n, source,
                      "at most one of basic_auth, oauth2 & authorization must "
                      "be configured");

@@ -26,6 +26,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "libscrape/textparse/content_type.h"
+#include "libsd/http_client.h"
 #include "libsd/relabel.h"
 #include "yaml-cpp/yaml.h"
 
@@ -63,6 +64,8 @@ struct Authorization {
 struct HttpClientConfig {
   std::optional<BasicAuth> basic_auth;
   std::optional<Authorization> authorization;
+  // Client-credentials tokens, shared with libsd (sd::OAuth2TokenSource).
+  std::optional<sd::OAuth2Config> oauth2;
   TlsConfig tls_config;
   bool follow_redirects = true;
   bool enable_http2 = true;

@@ -204,9 +204,39 @@ INSTANTIATE_TEST_SUITE_P(
                 "exactly one of key or key_file must be configured"},
         BadCase{"job_name: a\ntls_config: {bogus: 1}\n",
                 "field bogus not found in type config.TLSConfig"},
-        BadCase{"job_name: a\noauth2: {client_id: x}\n", "oauth2"},
+        BadCase{"job_name: a\noauth2: {client_id: x}\n",
+                "oauth2 token_url must be configured"},
+        BadCase{"job_name: a\noauth2: {client_id: x, token_url: http://t}\n"
+                "basic_auth: {username: u}\n",
+                "at most one of basic_auth, oauth2 & authorization"},
+        BadCase{"job_name: a\noauth2: {client_id: x, token_url: http://t}\n"
+                "bearer_token: b\n",
+                "at most one of basic_auth, oauth2, bearer_token"},
         BadCase{"job_name: a\nmetric_relabel_configs:\n  - action: nope\n",
                 "unknown relabel action"}));
+
+TEST(ScrapeConfigTest, OAuth2) {
+  YAML::Node n = YAML::Load(R"(
+job_name: a
+oauth2:
+  client_id: client-id
+  client_secret_file: /etc/secret
+  token_url: http://test.url
+  scopes: [scope 1, scope 2]
+  endpoint_params: {param1: value1}
+  tls_config: {insecure_skip_verify: true}
+)");
+  absl::StatusOr<ScrapeConfig> c = ParseScrapeConfig(n, GlobalConfig(), "p.yml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_TRUE(c->http.oauth2.has_value());
+  EXPECT_EQ(c->http.oauth2->client_id, "client-id");
+  EXPECT_EQ(c->http.oauth2->client_secret_file, "/etc/secret");
+  EXPECT_EQ(c->http.oauth2->token_url, "http://test.url");
+  EXPECT_EQ(c->http.oauth2->scopes.size(), 2u);
+  EXPECT_EQ(c->http.oauth2->endpoint_params.at("param1"), "value1");
+  EXPECT_TRUE(c->http.oauth2->tls.insecure_skip_verify);
+  EXPECT_FALSE(c->http.authorization.has_value());
+}
 
 TEST(ScrapeConfigTest, SizeParsing) {
   EXPECT_EQ(*ParseSizeBytes("0"), 0u);

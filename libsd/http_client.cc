@@ -3,6 +3,8 @@
 #include <curl/curl.h>
 
 #include <fstream>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <utility>
@@ -10,7 +12,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "libsd/internal/yaml_util.h"
+#include "libsd/oauth2.h"
 #include "model/status_macros.h"
 #include "yaml-cpp/yaml.h"
 
@@ -30,6 +34,196 @@ const std::vector<absl::string_view>& HTTPClientConfigFields() {
   return *fields;
 }
 
+namespace {
+
+// prometheus/common's ProxyConfig: proxy_url, no_proxy,
+// proxy_from_environment and proxy_connect_header with its checks.
+absl::Status ParseProxy(const YAML::Node& node, absl::string_view source,
+                        std::string* proxy_url, std::string* no_proxy,
+                        bool* from_env,
+                        std::map<std::string, std::vector<std::string>>* connect) {
+  VIGIL_ASSIGN_OR_RETURN(*proxy_url, ReadString(Field(node, "proxy_url"), source));
+  VIGIL_ASSIGN_OR_RETURN(*no_proxy, ReadString(Field(node, "no_proxy"), source));
+  if (YAML::Node v = Field(node, "proxy_from_environment"); v.IsDefined()) {
+    VIGIL_ASSIGN_OR_RETURN(*from_env, internal::ReadBool(v, source));
+  }
+  YAML::Node h = Field(node, "proxy_connect_header");
+  if (h.IsDefined() && !h.IsNull()) {
+    if (!h.IsMap()) return YamlError(h, source, "proxy_connect_header must be a map");
+    for (auto it = h.begin(); it != h.end(); ++it) {
+      VIGIL_ASSIGN_OR_RETURN(std::vector<std::string> values,
+                             internal::ReadStringList(it->second, source));
+      (*connect)[it->first.Scalar()] = std::move(values);
+    }
+  }
+  if (*from_env && !proxy_url->empty()) {
+    return YamlError(node, source,
+                     "if proxy_from_environment is configured, proxy_url must not be configured");
+  }
+  if (*from_env && !no_proxy->empty()) {
+    return YamlError(node, source,
+                     "if proxy_from_environment is configured, no_proxy must not be configured");
+  }
+  if (proxy_url->empty() && !no_proxy->empty()) {
+    return YamlError(node, source,
+                     "if no_proxy is configured, proxy_url must also be configured");
+  }
+  if (!connect->empty() && !*from_env && proxy_url->empty()) {
+    return YamlError(node, source,
+                     "if proxy_connect_header is configured, proxy_url or "
+                     "proxy_from_environment must also be configured");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<TLSConfig> ParseTLSConfig(const YAML::Node& tls,
+                                         absl::string_view source) {
+  TLSConfig t;
+  try {
+    auto str = [&](const YAML::Node& n, const char* key,
+                   std::string* out) -> absl::Status {
+      YAML::Node f = Field(n, key);
+      if (!f.IsDefined()) return absl::OkStatus();
+      VIGIL_ASSIGN_OR_RETURN(*out, ReadString(f, source));
+      return absl::OkStatus();
+    };
+    VIGIL_RETURN_IF_ERROR(internal::CheckMap(
+        tls,
+        {"ca", "ca_file", "cert", "cert_file", "key", "key_file",
+         "server_name", "insecure_skip_verify", "min_version", "max_version"},
+        "config.TLSConfig", source));
+    VIGIL_RETURN_IF_ERROR(str(tls, "ca", &t.ca));
+    VIGIL_RETURN_IF_ERROR(str(tls, "ca_file", &t.ca_file));
+    VIGIL_RETURN_IF_ERROR(str(tls, "cert", &t.cert));
+    VIGIL_RETURN_IF_ERROR(str(tls, "cert_file", &t.cert_file));
+    VIGIL_RETURN_IF_ERROR(str(tls, "key", &t.key));
+    VIGIL_RETURN_IF_ERROR(str(tls, "key_file", &t.key_file));
+    VIGIL_RETURN_IF_ERROR(str(tls, "min_version", &t.min_version));
+    std::string server_name;
+    VIGIL_RETURN_IF_ERROR(str(tls, "server_name", &server_name));
+    if (!server_name.empty()) {
+      return absl::UnimplementedError(absl::StrCat(
+          source, ": tls_config.server_name is not supported by Vigil"));
+    }
+    if (!t.ca.empty() && !t.ca_file.empty()) {
+      return YamlError(tls, source,
+                       "at most one of ca and ca_file must be configured");
+    }
+    if (!t.cert.empty() && !t.cert_file.empty()) {
+      return YamlError(tls, source,
+                       "at most one of cert and cert_file must be configured");
+    }
+    if (!t.key.empty() && !t.key_file.empty()) {
+      return YamlError(tls, source,
+                       "at most one of key and key_file must be configured");
+    }
+    bool has_cert = !t.cert.empty() || !t.cert_file.empty();
+    bool has_key = !t.key.empty() || !t.key_file.empty();
+    if (has_cert != has_key) {
+      return YamlError(tls, source,
+                       has_cert ? "exactly one of key or key_file must be "
+                                  "configured when a client certificate is "
+                                  "configured"
+                                : "exactly one of cert or cert_file must be "
+                                  "configured when a client key is configured");
+    }
+    if (YAML::Node v = Field(tls, "insecure_skip_verify"); v.IsDefined()) {
+      VIGIL_ASSIGN_OR_RETURN(t.insecure_skip_verify,
+                             internal::ReadBool(v, source));
+    }
+    if (!t.min_version.empty() && t.min_version != "TLS10" &&
+        t.min_version != "TLS11" && t.min_version != "TLS12" &&
+        t.min_version != "TLS13") {
+      return YamlError(Field(tls, "min_version"), source,
+                       absl::StrCat("unknown TLS version: ", t.min_version));
+    }
+  } catch (const YAML::Exception& e) {
+    return internal::FromYamlException(e, source);
+  }
+  return t;
+}
+
+std::string HTTPClientConfig::Fingerprint() const {
+  std::string headers;
+  for (const auto& [k, vs] : proxy_connect_header) {
+    absl::StrAppend(&headers, k, ":", absl::StrJoin(vs, ","), ";");
+  }
+  return absl::StrCat(
+      has_basic_auth, username, "\x1f", username_file, "\x1f", password, "\x1f",
+      password_file, "|", auth_type, "\x1f", credentials, "\x1f", credentials_file,
+      "|", oauth2 ? oauth2->Fingerprint() : "", "|", tls.ca, tls.ca_file, "\x1f",
+      tls.cert, tls.cert_file, "\x1f", tls.key, tls.key_file, "\x1f",
+      tls.insecure_skip_verify, tls.min_version, "|", proxy_url, "\x1f", no_proxy,
+      proxy_from_environment, headers, "|", follow_redirects, enable_http2);
+}
+
+absl::StatusOr<OAuth2Config> ParseOAuth2Config(const YAML::Node& node,
+                                               absl::string_view source) {
+  OAuth2Config o;
+  try {
+    VIGIL_RETURN_IF_ERROR(internal::CheckMap(
+        node,
+        {"client_id", "client_secret", "client_secret_file", "client_secret_ref",
+         "client_certificate_key_id", "client_certificate_key",
+         "client_certificate_key_file", "client_certificate_key_ref",
+         "grant_type", "signature_algorithm", "iss", "audience", "claims",
+         "scopes", "token_url", "endpoint_params", "tls_config", "proxy_url",
+         "no_proxy", "proxy_from_environment", "proxy_connect_header"},
+        "config.OAuth2", source));
+    VIGIL_ASSIGN_OR_RETURN(o.client_id, ReadString(Field(node, "client_id"), source));
+    VIGIL_ASSIGN_OR_RETURN(o.client_secret,
+                           ReadString(Field(node, "client_secret"), source));
+    VIGIL_ASSIGN_OR_RETURN(o.client_secret_file,
+                           ReadString(Field(node, "client_secret_file"), source));
+    VIGIL_ASSIGN_OR_RETURN(std::string secret_ref,
+                           ReadString(Field(node, "client_secret_ref"), source));
+    VIGIL_ASSIGN_OR_RETURN(std::string grant, ReadString(Field(node, "grant_type"), source));
+    VIGIL_ASSIGN_OR_RETURN(o.scopes, internal::ReadStringList(Field(node, "scopes"), source));
+    VIGIL_ASSIGN_OR_RETURN(o.token_url, ReadString(Field(node, "token_url"), source));
+    VIGIL_ASSIGN_OR_RETURN(o.endpoint_params,
+                           internal::ReadStringMap(Field(node, "endpoint_params"), source));
+    VIGIL_RETURN_IF_ERROR(ParseProxy(node, source, &o.proxy_url, &o.no_proxy,
+                                     &o.proxy_from_environment,
+                                     &o.proxy_connect_header));
+    if (YAML::Node t = Field(node, "tls_config"); t.IsDefined() && !t.IsNull()) {
+      VIGIL_ASSIGN_OR_RETURN(o.tls, ParseTLSConfig(t, source));
+    }
+    if (o.client_id.empty()) {
+      return YamlError(node, source, "oauth2 client_id must be configured");
+    }
+    if (o.token_url.empty()) {
+      return YamlError(node, source, "oauth2 token_url must be configured");
+    }
+    if (!grant.empty() && grant != "client_credentials") {
+      return absl::UnimplementedError(
+          YamlError(Field(node, "grant_type"), source,
+                    absl::StrCat("oauth2 grant_type ", grant,
+                                 " is not supported by Vigil (only client_credentials)"))
+              .message());
+    }
+    int secrets = !o.client_secret.empty() + !o.client_secret_file.empty() +
+                  !secret_ref.empty();
+    if (secrets > 1) {
+      return YamlError(node, source,
+                       "at most one of oauth2 client_secret, client_secret_file & "
+                       "client_secret_ref must be configured using "
+                       "grant-type=client_credentials");
+    }
+    if (!secret_ref.empty()) {
+      return absl::UnimplementedError(
+          YamlError(Field(node, "client_secret_ref"), source,
+                    "oauth2 client_secret_ref needs a secret manager, which "
+                    "Vigil does not have")
+              .message());
+    }
+  } catch (const YAML::Exception& e) {
+    return internal::FromYamlException(e, source);
+  }
+  return o;
+}
+
 absl::StatusOr<HTTPClientConfig> ParseHTTPClientConfig(
     const YAML::Node& node, absl::string_view source) {
   HTTPClientConfig c;
@@ -42,8 +236,7 @@ absl::StatusOr<HTTPClientConfig> ParseHTTPClientConfig(
       return absl::OkStatus();
     };
     if (YAML::Node o = Field(node, "oauth2"); o.IsDefined() && !o.IsNull()) {
-      return absl::UnimplementedError(
-          absl::StrCat(source, ": oauth2 is not supported by Vigil"));
+      VIGIL_ASSIGN_OR_RETURN(c.oauth2, ParseOAuth2Config(o, source));
     }
     if (YAML::Node h = Field(node, "http_headers"); h.IsDefined() && !h.IsNull()) {
       return absl::UnimplementedError(
@@ -78,7 +271,7 @@ absl::StatusOr<HTTPClientConfig> ParseHTTPClientConfig(
                        "at most one of bearer_token & bearer_token_file must "
                        "be configured");
     }
-    if (c.has_basic_auth && (!bearer.empty() || !bearer_file.empty())) {
+    if ((c.has_basic_auth || c.oauth2) && (!bearer.empty() || !bearer_file.empty())) {
       return YamlError(node, source,
                        "at most one of basic_auth, oauth2, bearer_token & "
                        "bearer_token_file must be configured");
@@ -108,7 +301,7 @@ absl::StatusOr<HTTPClientConfig> ParseHTTPClientConfig(
                          "authorization type cannot be set to \"basic\", use "
                          "\"basic_auth\" instead");
       }
-      if (c.has_basic_auth) {
+      if (c.has_basic_auth || c.oauth2) {
         return YamlError(au, source,
                          "at most one of basic_auth, oauth2 & authorization "
                          "must be configured");
@@ -120,58 +313,16 @@ absl::StatusOr<HTTPClientConfig> ParseHTTPClientConfig(
     }
     YAML::Node tls = Field(node, "tls_config");
     if (tls.IsDefined() && !tls.IsNull()) {
-      VIGIL_RETURN_IF_ERROR(internal::CheckMap(
-          tls,
-          {"ca", "ca_file", "cert", "cert_file", "key", "key_file",
-           "server_name", "insecure_skip_verify", "min_version", "max_version"},
-          "config.TLSConfig", source));
-      VIGIL_RETURN_IF_ERROR(str(tls, "ca", &c.tls.ca));
-      VIGIL_RETURN_IF_ERROR(str(tls, "ca_file", &c.tls.ca_file));
-      VIGIL_RETURN_IF_ERROR(str(tls, "cert", &c.tls.cert));
-      VIGIL_RETURN_IF_ERROR(str(tls, "cert_file", &c.tls.cert_file));
-      VIGIL_RETURN_IF_ERROR(str(tls, "key", &c.tls.key));
-      VIGIL_RETURN_IF_ERROR(str(tls, "key_file", &c.tls.key_file));
-      VIGIL_RETURN_IF_ERROR(str(tls, "min_version", &c.tls.min_version));
-      std::string server_name;
-      VIGIL_RETURN_IF_ERROR(str(tls, "server_name", &server_name));
-      if (!server_name.empty()) {
-        return absl::UnimplementedError(absl::StrCat(
-            source, ": tls_config.server_name is not supported by Vigil"));
-      }
-      if (!c.tls.ca.empty() && !c.tls.ca_file.empty()) {
-        return YamlError(tls, source,
-                         "at most one of ca and ca_file must be configured");
-      }
-      if (!c.tls.cert.empty() && !c.tls.cert_file.empty()) {
-        return YamlError(tls, source,
-                         "at most one of cert and cert_file must be configured");
-      }
-      if (!c.tls.key.empty() && !c.tls.key_file.empty()) {
-        return YamlError(tls, source,
-                         "at most one of key and key_file must be configured");
-      }
-      bool has_cert = !c.tls.cert.empty() || !c.tls.cert_file.empty();
-      bool has_key = !c.tls.key.empty() || !c.tls.key_file.empty();
-      if (has_cert != has_key) {
-        return YamlError(tls, source,
-                         has_cert ? "exactly one of key or key_file must be "
-                                    "configured when a client certificate is "
-                                    "configured"
-                                  : "exactly one of cert or cert_file must be "
-                                    "configured when a client key is configured");
-      }
-      if (YAML::Node v = Field(tls, "insecure_skip_verify"); v.IsDefined()) {
-        VIGIL_ASSIGN_OR_RETURN(c.tls.insecure_skip_verify,
-                               internal::ReadBool(v, source));
-      }
-      if (!c.tls.min_version.empty() && c.tls.min_version != "TLS10" &&
-          c.tls.min_version != "TLS11" && c.tls.min_version != "TLS12" &&
-          c.tls.min_version != "TLS13") {
-        return YamlError(Field(tls, "min_version"), source,
-                         absl::StrCat("unknown TLS version: ", c.tls.min_version));
-      }
+      VIGIL_ASSIGN_OR_RETURN(c.tls, ParseTLSConfig(tls, source));
     }
-    VIGIL_RETURN_IF_ERROR(str(node, "proxy_url", &c.proxy_url));
+    if (c.has_basic_auth && c.oauth2) {
+      return YamlError(node, source,
+                       "at most one of basic_auth, oauth2 & authorization "
+                       "must be configured");
+    }
+    VIGIL_RETURN_IF_ERROR(ParseProxy(node, source, &c.proxy_url, &c.no_proxy,
+                                     &c.proxy_from_environment,
+                                     &c.proxy_connect_header));
     if (YAML::Node v = Field(node, "follow_redirects"); v.IsDefined()) {
       VIGIL_ASSIGN_OR_RETURN(c.follow_redirects, internal::ReadBool(v, source));
     }
@@ -270,13 +421,16 @@ int ProgressCb(void* ud, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 struct HttpClient::Impl {
   HTTPClientConfig cfg;
   CURL* curl = nullptr;
+  std::shared_ptr<OAuth2TokenSource> oauth2;  // set when cfg.oauth2 is
+  curl_slist* proxy_headers = nullptr;        // cfg.proxy_connect_header
 
   // Sets options shared by Get and Stream; `list` receives the header
-  // list to free after the transfer.
-  absl::Status Prepare(const std::string& url,
+  // list to free after the transfer. An oauth2 token request is bounded by
+  // `token_timeout`; its errors name `method` and `url`.
+  absl::Status Prepare(absl::string_view method, const std::string& url,
                        const std::vector<std::string>& headers, Transfer* t,
                        curl_slist** list, std::string* userpwd,
-                       char* errbuf) {
+                       char* errbuf, absl::Duration token_timeout) {
     curl_easy_reset(curl);
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -297,8 +451,15 @@ struct HttpClient::Impl {
                                       : CURL_HTTP_VERSION_1_1);
     if (!cfg.proxy_url.empty()) {
       curl_easy_setopt(curl, CURLOPT_PROXY, cfg.proxy_url.c_str());
-    } else {
-      curl_easy_setopt(curl, CURLOPT_PROXY, "");
+    } else if (!cfg.proxy_from_environment) {
+      curl_easy_setopt(curl, CURLOPT_PROXY, "");  // ignore *_proxy variables
+    }
+    if (!cfg.no_proxy.empty()) {
+      curl_easy_setopt(curl, CURLOPT_NOPROXY, cfg.no_proxy.c_str());
+    }
+    if (proxy_headers != nullptr) {
+      curl_easy_setopt(curl, CURLOPT_HEADEROPT, CURLHEADER_SEPARATE);
+      curl_easy_setopt(curl, CURLOPT_PROXYHEADER, proxy_headers);
     }
     const TLSConfig& tls = cfg.tls;
     // CA, client certificate and key: each from a file or inline PEM.
@@ -341,6 +502,16 @@ struct HttpClient::Impl {
       std::string h = absl::StrCat("Authorization: ", cfg.auth_type, " ", cred);
       *list = curl_slist_append(*list, h.c_str());
     }
+    if (oauth2 != nullptr) {
+      absl::StatusOr<std::string> auth =
+          oauth2->AuthorizationHeader(token_timeout, t->cancel);
+      if (!auth.ok()) {
+        return absl::Status(auth.status().code(),
+                            absl::StrCat(method, " \"", url, "\": ",
+                                         auth.status().message()));
+      }
+      *list = curl_slist_append(*list, absl::StrCat("Authorization: ", *auth).c_str());
+    }
     if (cfg.has_basic_auth) {
       std::string user = cfg.username, pass = cfg.password;
       if (!cfg.username_file.empty()) {
@@ -378,10 +549,20 @@ HttpClient::HttpClient(HTTPClientConfig cfg) : impl_(new Impl) {
   GlobalInit();
   impl_->cfg = std::move(cfg);
   impl_->curl = curl_easy_init();
+  if (impl_->cfg.oauth2) {
+    impl_->oauth2 = OAuth2TokenSource::Shared(*impl_->cfg.oauth2);
+  }
+  for (const auto& [name, values] : impl_->cfg.proxy_connect_header) {
+    for (const std::string& v : values) {
+      impl_->proxy_headers = curl_slist_append(
+          impl_->proxy_headers, absl::StrCat(name, ": ", v).c_str());
+    }
+  }
 }
 
 HttpClient::~HttpClient() {
   if (impl_->curl != nullptr) curl_easy_cleanup(impl_->curl);
+  curl_slist_free_all(impl_->proxy_headers);
   delete impl_;
 }
 
@@ -414,7 +595,8 @@ absl::StatusOr<HttpResponse> HttpClient::Send(
   curl_slist* list = nullptr;
   std::string userpwd;
   char errbuf[CURL_ERROR_SIZE] = {0};
-  absl::Status st = impl_->Prepare(url, headers, &t, &list, &userpwd, errbuf);
+  absl::Status st =
+      impl_->Prepare(method, url, headers, &t, &list, &userpwd, errbuf, timeout);
   if (!st.ok()) {
     curl_slist_free_all(list);
     return st;
@@ -457,7 +639,8 @@ absl::StatusOr<long> HttpClient::Stream(
   curl_slist* list = nullptr;
   std::string userpwd;
   char errbuf[CURL_ERROR_SIZE] = {0};
-  absl::Status st = impl_->Prepare(url, headers, &t, &list, &userpwd, errbuf);
+  absl::Status st = impl_->Prepare("Get", url, headers, &t, &list, &userpwd,
+                                   errbuf, absl::Seconds(30));
   if (!st.ok()) {
     curl_slist_free_all(list);
     return st;

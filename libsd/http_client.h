@@ -6,9 +6,12 @@
 // (type + credentials or credentials_file), legacy bearer_token and
 // bearer_token_file (files re-read on every request, so rotated tokens are
 // picked up), tls_config (ca, ca_file, cert(_file), key(_file),
-// insecure_skip_verify, min_version), proxy_url, follow_redirects,
-// enable_http2. oauth2, tls_config.server_name and http_headers are
-// rejected with Unimplemented at parse time rather than ignored.
+// insecure_skip_verify, min_version), proxy_url, no_proxy,
+// proxy_from_environment, proxy_connect_header, follow_redirects,
+// enable_http2, and oauth2 with the client-credentials grant (the token is
+// fetched from token_url and cached until shortly before it expires, see
+// oauth2.h). tls_config.server_name, http_headers and the oauth2 JWT-bearer
+// grant are rejected with Unimplemented at parse time rather than ignored.
 //
 // Thread safety: HTTPClientConfig is a value type. An HttpClient may be
 // used by one thread at a time.
@@ -18,6 +21,8 @@
 
 #include <cstddef>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +48,26 @@ struct TLSConfig {
   std::string min_version;  // TLS10..TLS13, "" = library default
 };
 
+// `oauth2`: the client-credentials grant of prometheus/common. Requests
+// carry "Authorization: <token_type> <access_token>" from token_url.
+struct OAuth2Config {
+  std::string client_id;
+  std::string client_secret;
+  std::string client_secret_file;  // re-read on every request
+  std::vector<std::string> scopes;
+  std::string token_url;
+  std::map<std::string, std::string> endpoint_params;
+  // For the token request only.
+  TLSConfig tls;
+  std::string proxy_url;
+  std::string no_proxy;
+  bool proxy_from_environment = false;
+  std::map<std::string, std::vector<std::string>> proxy_connect_header;
+
+  // Every field, for sharing a token cache among equal configs.
+  std::string Fingerprint() const;
+};
+
 struct HTTPClientConfig {
   bool has_basic_auth = false;
   std::string username, username_file, password, password_file;
@@ -50,10 +75,18 @@ struct HTTPClientConfig {
   // arrive here with type "Bearer".
   std::string auth_type;
   std::string credentials, credentials_file;
+  std::optional<OAuth2Config> oauth2;
   TLSConfig tls;
   std::string proxy_url;
+  std::string no_proxy;                 // hosts that bypass the proxy
+  bool proxy_from_environment = false;  // HTTP(S)_PROXY / NO_PROXY
+  // Sent to the proxy with CONNECT.
+  std::map<std::string, std::vector<std::string>> proxy_connect_header;
   bool follow_redirects = true;
   bool enable_http2 = true;
+
+  // Every field, for discoverer fingerprints (a change restarts them).
+  std::string Fingerprint() const;
 };
 
 // The <http_config> keys, which are inline in the parent map (for the
@@ -67,6 +100,19 @@ const std::vector<absl::string_view>& HTTPClientConfigFields();
 // to \"basic\", use \"basic_auth\" instead", ...).
 absl::StatusOr<HTTPClientConfig> ParseHTTPClientConfig(
     const YAML::Node& node, absl::string_view source);
+
+// Parses an `oauth2` map with prometheus/common's checks ("oauth2 client_id
+// must be configured", "oauth2 token_url must be configured", "at most one
+// of oauth2 client_secret, client_secret_file & client_secret_ref must be
+// configured using grant-type=client_credentials"). Unimplemented for the
+// JWT-bearer grant and for *_ref secrets. Shared with libscrape.
+absl::StatusOr<OAuth2Config> ParseOAuth2Config(const YAML::Node& node,
+                                               absl::string_view source);
+
+// Parses a `tls_config` map (ca, cert, key inline or as files,
+// insecure_skip_verify, min_version). Unimplemented for server_name.
+absl::StatusOr<TLSConfig> ParseTLSConfig(const YAML::Node& node,
+                                         absl::string_view source);
 
 struct HttpResponse {
   long status = 0;
@@ -85,9 +131,10 @@ class HttpClient {
 
   // GET `url` with extra "Name: value" `headers`. The body is limited to
   // `max_body` bytes (ResourceExhausted beyond). Unavailable for transport
-  // errors, DeadlineExceeded on timeout, Cancelled when `cancel` fires,
-  // FailedPrecondition when a credentials file cannot be read. Any HTTP
-  // status is returned as a response.
+  // errors and for a failed oauth2 token request ("Get \"<url>\": oauth2:
+  // cannot fetch token: ..."), DeadlineExceeded on timeout, Cancelled when
+  // `cancel` fires, FailedPrecondition when a credentials file cannot be
+  // read. Any HTTP status is returned as a response.
   absl::StatusOr<HttpResponse> Get(const std::string& url,
                                    const std::vector<std::string>& headers,
                                    absl::Duration timeout, size_t max_body,

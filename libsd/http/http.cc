@@ -103,14 +103,8 @@ class HttpDiscoverer : public Discoverer {
 }  // namespace
 
 std::string HttpSDConfig::Fingerprint() const {
-  const TLSConfig& t = http.tls;
   return absl::StrCat(url, "|", absl::FormatDuration(refresh_interval), "|",
-                      http.has_basic_auth, http.username, http.username_file,
-                      http.password, http.password_file, "|", http.auth_type,
-                      http.credentials, http.credentials_file, "|", t.ca,
-                      t.ca_file, t.cert, t.cert_file, t.key, t.key_file,
-                      t.insecure_skip_verify, t.min_version, "|",
-                      http.proxy_url, http.follow_redirects, http.enable_http2);
+                      http.Fingerprint());
 }
 
 absl::StatusOr<std::unique_ptr<Discoverer>> HttpSDConfig::NewDiscoverer()

@@ -174,10 +174,13 @@ class FakeApiServer {
     }
     {
       absl::MutexLock l(&mu_);
-      paths_.push_back(req.path + (req.params.empty() ? "" : "?") +
-                       (req.has_param("labelSelector")
-                            ? "labelSelector=" + req.get_param_value("labelSelector")
-                            : ""));
+      // The path with the selectors the client sent, unescaped.
+      std::string sel;
+      for (const char* p : {"labelSelector", "fieldSelector"}) {
+        if (!req.has_param(p)) continue;
+        absl::StrAppend(&sel, sel.empty() ? "" : "&", p, "=", req.get_param_value(p));
+      }
+      paths_.push_back(req.path + (req.params.empty() ? "" : "?") + sel);
       if (!token_.empty() &&
           req.get_header_value("Authorization") != "Bearer " + token_) {
         ++unauthorized_;

@@ -43,7 +43,16 @@ absl::string_view KubernetesRoleName(KubernetesRole role) {
 namespace {
 
 // The resource kinds a discoverer may watch, indexed like `kKinds`.
-enum Kind { kNodes, kPods, kServices, kEndpoints, kEndpointSlices, kIngresses, kNumKinds };
+enum Kind {
+  kNodes,
+  kPods,
+  kServices,
+  kEndpoints,
+  kEndpointSlices,
+  kIngresses,
+  kNamespaces,
+  kNumKinds
+};
 
 struct KindInfo {
   const char* role;    // selector role name
@@ -58,6 +67,9 @@ constexpr KindInfo kKinds[kNumKinds] = {
     {"endpoints", "/api/v1", "endpoints", true},
     {"endpointslice", "/apis/discovery.k8s.io/v1", "endpointslices", true},
     {"ingress", "/apis/networking.k8s.io/v1", "ingresses", true},
+    // attach_metadata.namespace: every namespace, whatever `namespaces`
+    // says (as Prometheus); no selector role.
+    {"", "/api/v1", "namespaces", false},
 };
 
 Kind PrimaryKind(KubernetesRole r) {
@@ -123,6 +135,7 @@ class KubernetesDiscoverer : public Discoverer {
          cfg_.role == KubernetesRole::kEndpointSlice)) {
       kinds.push_back(kNodes);
     }
+    if (AttachesNamespace()) kinds.push_back(kNamespaces);
     std::vector<std::unique_ptr<ki::Informer>> informers;
     for (Kind k : kinds) {
       std::vector<std::string> nss = {""};
@@ -189,7 +202,12 @@ class KubernetesDiscoverer : public Discoverer {
     return l;
   }
 
-  TargetGroup Build(const json& obj) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  // attach_metadata.namespace applies to every role but node.
+  bool AttachesNamespace() const {
+    return cfg_.attach_namespace && cfg_.role != KubernetesRole::kNode;
+  }
+
+  TargetGroup BuildGroup(const json& obj) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     ki::Lookups l = MakeLookups();
     switch (cfg_.role) {
       case KubernetesRole::kNode: return ki::BuildNode(obj);
@@ -200,6 +218,22 @@ class KubernetesDiscoverer : public Discoverer {
       case KubernetesRole::kIngress: return ki::BuildIngress(obj);
     }
     return TargetGroup();
+  }
+
+  TargetGroup Build(const json& obj) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    TargetGroup tg = BuildGroup(obj);
+    if (!AttachesNamespace()) return tg;
+    auto ns = stores_[kNamespaces].find(ki::Str(obj, {"metadata", "namespace"}));
+    if (ns == stores_[kNamespaces].end()) return tg;
+    // The group labels merged with the namespace's labels and annotations
+    // (addNamespaceLabels): __meta_kubernetes_namespace_label_<name>, ...
+    ki::LabelMap labels;
+    for (model::LabelView v : tg.labels) {
+      labels[std::string(v.name)] = std::string(v.value);
+    }
+    ki::AddNamespaceMetadata(ns->second, &labels);
+    tg.labels = ki::ToLabels(labels);
+    return tg;
   }
 
   // Builds and sends the groups of the given primary keys (removed keys
@@ -317,6 +351,10 @@ class KubernetesDiscoverer : public Discoverer {
       PodDependents(ns, name, &affected);
     } else if (kind == kNodes) {
       affected = AllPrimaryKeys();
+    } else if (kind == kNamespaces) {
+      for (const auto& [k, o] : stores_[primary_]) {
+        if (ki::Str(o, {"metadata", "namespace"}) == name) affected.insert(k);
+      }
     }
     SendKeys(affected);
   }
@@ -412,20 +450,59 @@ absl::Status LoadKubeconfig(const std::string& path, std::string* base_url,
   return absl::OkStatus();
 }
 
+// `api_server` as Prometheus ends up using it. The value is a Go url.URL
+// handed to client-go as rest.Config.Host; client-go puts "http://" in
+// front of a value without scheme and host ("example.com",
+// "localhost:6443", "example.com/prefix"), since Prometheus passes its TLS
+// settings inside the transport rather than as rest.Config TLS fields. Go's
+// url.Parse already refuses "10.0.0.1:6443" (a colon in the first path
+// segment), so the config does not load in Prometheus either.
+absl::StatusOr<std::string> NormalizeApiServer(const std::string& s) {
+  auto invalid = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid api_server URL ", model::QuoteString(s), ": ", why));
+  };
+  if (absl::StrContains(s, "://")) {
+    if (!absl::StartsWith(s, "http://") && !absl::StartsWith(s, "https://")) {
+      return invalid("scheme must be http or https");
+    }
+    return s;
+  }
+  // Go's getScheme: letters first, then letters, digits, '+', '-', '.'
+  // up to a ':'.
+  bool has_scheme = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (absl::ascii_isalpha(c)) continue;
+    if (absl::ascii_isdigit(c) || c == '+' || c == '-' || c == '.') {
+      if (i == 0) break;
+      continue;
+    }
+    if (c == ':') {
+      if (i == 0) return invalid("missing protocol scheme");
+      has_scheme = true;
+    }
+    break;
+  }
+  size_t slash = s.find('/');
+  size_t colon = s.find(':');
+  if (!has_scheme && colon != std::string::npos &&
+      (slash == std::string::npos || colon < slash)) {
+    return invalid("first path segment in URL cannot contain colon");
+  }
+  return absl::StrCat("http://", s);
+}
+
 }  // namespace
 
 std::string KubernetesSDConfig::Fingerprint() const {
   std::string sel;
   for (const auto& s : selectors) absl::StrAppend(&sel, s.role, "/", s.label, "/", s.field, ";");
-  const TLSConfig& t = http.tls;
   return absl::StrCat(
       KubernetesRoleName(role), "|", api_server, "|", kubeconfig_file, "|",
       own_namespace, absl::StrJoin(namespaces, ","), "|", sel, "|", attach_node,
-      "|", http.has_basic_auth, http.username, http.username_file, http.password,
-      http.password_file, http.auth_type, http.credentials,
-      http.credentials_file, "|", t.ca, t.ca_file, t.cert, t.cert_file, t.key,
-      t.key_file, t.insecure_skip_verify, t.min_version, "|", http.proxy_url,
-      "|", service_account_dir, "|", absl::FormatDuration(watch_timeout));
+      attach_namespace, "|", http.Fingerprint(), "|", service_account_dir, "|",
+      absl::FormatDuration(watch_timeout));
 }
 
 absl::StatusOr<std::unique_ptr<Discoverer>> KubernetesSDConfig::NewDiscoverer()
@@ -518,7 +595,9 @@ absl::StatusOr<std::shared_ptr<KubernetesSDConfig>> ParseKubernetesSDConfig(
         "kubernetes.AttachMetadataConfig", source));
     VIGIL_ASSIGN_OR_RETURN(cfg->attach_node,
                            internal::ReadBool(Field(am, "node"), source));
-    for (const char* unsupported : {"namespace", "deployment", "job", "cronjob"}) {
+    VIGIL_ASSIGN_OR_RETURN(cfg->attach_namespace,
+                           internal::ReadBool(Field(am, "namespace"), source));
+    for (const char* unsupported : {"deployment", "job", "cronjob"}) {
       VIGIL_ASSIGN_OR_RETURN(bool on,
                              internal::ReadBool(Field(am, unsupported), source));
       if (on) {
@@ -559,17 +638,15 @@ absl::StatusOr<std::shared_ptr<KubernetesSDConfig>> ParseKubernetesSDConfig(
                        "'namespaces.own_namespace' simultaneously");
     }
     if (!cfg->api_server.empty()) {
-      absl::string_view u = cfg->api_server;
-      if (!absl::StartsWith(u, "http://") && !absl::StartsWith(u, "https://")) {
-        return YamlError(Field(node, "api_server"), source,
-                         absl::StrCat("invalid api_server URL ",
-                                      model::QuoteString(u),
-                                      ": scheme must be http or https"));
+      absl::StatusOr<std::string> u = NormalizeApiServer(cfg->api_server);
+      if (!u.ok()) {
+        return YamlError(Field(node, "api_server"), source, u.status().message());
       }
+      cfg->api_server = *u;
     }
 
     static const std::map<std::string, std::vector<std::string>> kAllowed = {
-        {"pod", {"pod"}},
+        {"pod", {"pod", "node"}},
         {"service", {"service"}},
         {"endpointslice", {"pod", "service", "endpointslice"}},
         {"endpoints", {"pod", "service", "endpoints"}},

@@ -5,13 +5,21 @@
 // watched over HTTP(S) (see internal/informer.h); targets of objects that
 // are not deleted stay while the apiserver is unreachable.
 //
-// Connection: `api_server` with the inline <http_config>; or
+// Connection: `api_server` with the inline <http_config> (a value without
+// scheme gets "http://" in front, as client-go does for Prometheus); or
 // `kubeconfig_file` (current context: server, CA, client cert/key, token);
 // or, with neither, in-cluster config (KUBERNETES_SERVICE_HOST/PORT and the
 // service account's token, ca.crt and namespace files). `namespaces`
 // (names, own_namespace) limits the watched namespaces; `selectors` adds
-// label/field selectors per watched role; `attach_metadata.node` adds node
-// labels to pod and endpoint(slice) targets.
+// label/field selectors to the list and watch of each watched role (the
+// pod role may also select the nodes it attaches);
+// `attach_metadata.node` adds node labels and annotations
+// (__meta_kubernetes_node_label_*, ...) to pod and endpoint(slice)
+// targets; `attach_metadata.namespace` adds the namespace's
+// (__meta_kubernetes_namespace_label_*, _labelpresent_*, _annotation_*,
+// _annotationpresent_*) to the groups of every role but node, watching all
+// namespaces. attach_metadata deployment, job and cronjob are refused with
+// Unimplemented.
 //
 // Thread safety: KubernetesSDConfig is immutable once parsed; its
 // discoverer follows the Discoverer contract.
@@ -55,7 +63,8 @@ class KubernetesSDConfig : public DiscovererConfig {
   bool own_namespace = false;
   std::vector<std::string> namespaces;
   std::vector<KubernetesSelector> selectors;
-  bool attach_node = false;
+  bool attach_node = false;       // attach_metadata.node
+  bool attach_namespace = false;  // attach_metadata.namespace
 
   // Not read from YAML: where in-cluster files live (tests point it at a
   // temporary directory), the watch timeout, and the retry backoff.
@@ -80,7 +89,8 @@ class KubernetesSDConfig : public DiscovererConfig {
 // client configuration please provide the 'api_server' URL explicitly",
 // "cannot use 'api_server' and 'namespaces.own_namespace' simultaneously",
 // "duplicated selector role: pod", "endpoints role supports only pod,
-// service, endpoints selectors".
+// service, endpoints selectors", "invalid api_server URL \"10.0.0.1:6443\":
+// first path segment in URL cannot contain colon".
 absl::StatusOr<std::shared_ptr<KubernetesSDConfig>> ParseKubernetesSDConfig(
     const YAML::Node& node, absl::string_view source = "");
 

@@ -9,7 +9,10 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
@@ -175,6 +178,93 @@ TEST_F(KubernetesSDTest, NamespacesAndSelectors) {
   EXPECT_TRUE(saw_selector);
 }
 
+// attach_metadata as prometheus-operator writes it for PodMonitors and
+// ServiceMonitors: node labels on each target, namespace labels on the
+// group; both follow changes of the node or namespace.
+TEST_F(KubernetesSDTest, AttachMetadataNodeAndNamespace) {
+  FakeApiServer api;
+  api.Apply("pods", Pod("default", "web-0", "10.0.0.5", 9102));
+  api.Apply("pods", Pod("other", "db-0", "10.0.0.6", 5432));
+  api.Apply("services", json::parse(R"({"metadata": {"name": "web", "namespace": "default"},
+                                        "spec": {"type": "ClusterIP", "ports": [{"port": 80}]}})"));
+  api.Apply("endpointslices", json::parse(R"({
+      "metadata": {"name": "web-abc", "namespace": "default",
+                   "labels": {"kubernetes.io/service-name": "web"}},
+      "addressType": "IPv4",
+      "endpoints": [{"addresses": ["10.0.0.5"], "conditions": {"ready": true},
+                     "nodeName": "node-1",
+                     "targetRef": {"kind": "Pod", "name": "web-0", "namespace": "default"}}],
+      "ports": [{"name": "m", "port": 9102, "protocol": "TCP"}]})"));
+  api.Apply("nodes", json::parse(R"({"metadata": {"name": "node-1",
+      "labels": {"topology.kubernetes.io/zone": "eu-1a"}}})"));
+  api.Apply("namespaces", json::parse(R"({"metadata": {"name": "default",
+      "labels": {"team": "blue"}, "annotations": {"owner": "ops"}}})"));
+  api.Apply("namespaces", json::parse(R"({"metadata": {"name": "other",
+      "labels": {"team": "red"}}})"));
+
+  Collector c(*Config(absl::StrCat("role: endpointslice\napi_server: ", api.url(),
+                                   "\nnamespaces: {names: [default]}\n"
+                                   "attach_metadata: {node: true, namespace: true}"))
+                   ->NewDiscoverer());
+  const std::string key = "endpointslice/default/web-abc";
+  ASSERT_TRUE(c.WaitFor([&](const auto& s) {
+    return s.count(key) && s.at(key).targets.size() == 1;
+  }));
+  TargetGroup g = c.state()[key];
+  EXPECT_EQ(g.labels.Get("__meta_kubernetes_namespace"), "default");
+  EXPECT_EQ(g.labels.Get("__meta_kubernetes_namespace_label_team"), "blue");
+  EXPECT_EQ(g.labels.Get("__meta_kubernetes_namespace_labelpresent_team"), "true");
+  EXPECT_EQ(g.labels.Get("__meta_kubernetes_namespace_annotation_owner"), "ops");
+  EXPECT_EQ(g.labels.Get("__meta_kubernetes_namespace_annotationpresent_owner"), "true");
+  EXPECT_FALSE(g.labels.Has("__meta_kubernetes_namespace_name"));
+  EXPECT_EQ(g.labels.Get("__meta_kubernetes_service_name"), "web");
+  EXPECT_EQ(g.targets[0].Get("__meta_kubernetes_node_label_topology_kubernetes_io_zone"),
+            "eu-1a");
+  EXPECT_EQ(g.targets[0].Get("__meta_kubernetes_node_name"), "node-1");
+
+  // Relabelling the namespace re-emits its groups.
+  api.Apply("namespaces", json::parse(R"({"metadata": {"name": "default",
+      "labels": {"team": "green"}}})"));
+  ASSERT_TRUE(c.WaitFor([&](const auto& s) {
+    return s.count(key) &&
+           s.at(key).labels.Get("__meta_kubernetes_namespace_label_team") == "green" &&
+           !s.at(key).labels.Has("__meta_kubernetes_namespace_annotation_owner");
+  }));
+  // Namespaces are watched cluster-wide, as Prometheus does.
+  bool all_namespaces = false;
+  for (const std::string& p : api.paths()) {
+    all_namespaces = all_namespaces || absl::StartsWith(p, "/api/v1/namespaces?");
+  }
+  EXPECT_TRUE(all_namespaces);
+}
+
+TEST_F(KubernetesSDTest, PodRoleNamespaceMetadataAndNodeSelector) {
+  FakeApiServer api;
+  api.Apply("pods", Pod("default", "web-0", "10.0.0.5", 9102));
+  api.Apply("namespaces", json::parse(R"({"metadata": {"name": "default",
+      "labels": {"team": "blue"}}})"));
+  api.Apply("nodes", json::parse(R"({"metadata": {"name": "node-1", "labels": {"a": "b"}}})"));
+  Collector c(*Config(absl::StrCat(
+                          "role: pod\napi_server: ", api.url(),
+                          "\nattach_metadata: {node: true, namespace: true}\n"
+                          "selectors: [{role: pod, field: 'spec.nodeName=node-1'},\n"
+                          "            {role: node, label: 'a=b', field: 'metadata.name=node-1'}]"))
+                   ->NewDiscoverer());
+  ASSERT_TRUE(c.WaitFor([](const auto& s) {
+    return s.count("pod/default/web-0") &&
+           s.at("pod/default/web-0").labels.Get("__meta_kubernetes_namespace_label_team") ==
+               "blue" &&
+           s.at("pod/default/web-0").labels.Get("__meta_kubernetes_node_label_a") == "b";
+  }));
+  bool pod_sel = false, node_sel = false;
+  for (const std::string& p : api.paths()) {
+    pod_sel = pod_sel || p == "/api/v1/pods?fieldSelector=spec.nodeName=node-1";
+    node_sel = node_sel || p == "/api/v1/nodes?labelSelector=a=b&fieldSelector=metadata.name=node-1";
+  }
+  EXPECT_TRUE(pod_sel);
+  EXPECT_TRUE(node_sel);
+}
+
 TEST_F(KubernetesSDTest, EndpointsFollowServiceAndPodChanges) {
   FakeApiServer api;
   api.Apply("pods", Pod("default", "web-0", "10.0.0.5", 9102));
@@ -274,6 +364,17 @@ TEST_F(KubernetesSDTest, KubeconfigFile) {
   EXPECT_EQ(c.state()["node/n1"].targets[0].Get("__address__"), "10.1.0.1:10250");
 }
 
+TEST_F(KubernetesSDTest, ApiServerWithoutScheme) {
+  FakeApiServer api;
+  api.Apply("nodes", {{"kind", "Node"},
+                      {"metadata", {{"name", "n1"}, {"uid", "n1"}}},
+                      {"status", {{"addresses", json::array({{{"type", "InternalIP"},
+                                                              {"address", "10.1.0.1"}}})}}}});
+  Collector c(*Config(absl::StrCat("role: node\napi_server: localhost:", api.port()))
+                   ->NewDiscoverer());
+  ASSERT_TRUE(c.WaitFor([](const auto& s) { return s.size() == 1; }));
+}
+
 TEST(KubernetesSDConfigTest, Validation) {
   auto err = [](const std::string& yaml) {
     return std::string(
@@ -299,6 +400,29 @@ TEST(KubernetesSDConfigTest, Validation) {
             "p.yml:2:26: duplicated selector role: pod");
   EXPECT_EQ(err("role: pod\nfoo: 1"),
             "p.yml:2:1: field foo not found in type kubernetes.plain");
+  // Without a scheme, as client-go reads rest.Config.Host: http:// in front.
+  // A host:port starting with a digit is already refused by Go's url.Parse.
+  EXPECT_EQ(err("role: pod\napi_server: ftp://x"),
+            "p.yml:2:13: invalid api_server URL \"ftp://x\": scheme must be http or https");
+  EXPECT_EQ(err("role: pod\napi_server: 10.0.0.1:6443"),
+            "p.yml:2:13: invalid api_server URL \"10.0.0.1:6443\": first path "
+            "segment in URL cannot contain colon");
+  for (const auto& [in, out] : std::vector<std::pair<std::string, std::string>>{
+           {"example.com", "http://example.com"},
+           {"localhost:6443", "http://localhost:6443"},
+           {"k8s.local/prefix", "http://k8s.local/prefix"},
+           {"https://k:6443", "https://k:6443"}}) {
+    auto c = ParseKubernetesSDConfig(YAML::Load("role: node\napi_server: " + in));
+    ASSERT_TRUE(c.ok()) << in << ": " << c.status();
+    EXPECT_EQ((*c)->api_server, out);
+  }
+  // Prometheus 3.x lets the pod role select the nodes it attaches.
+  EXPECT_TRUE(ParseKubernetesSDConfig(YAML::Load(
+                  "role: pod\nselectors: [{role: pod, label: a=b}, {role: node, "
+                  "field: metadata.name=n1}]"))
+                  .ok());
+  EXPECT_EQ(err("role: pod\nselectors: [{role: service}]"),
+            "p.yml:2:13: pod role supports only pod, node selectors");
   auto ok = ParseKubernetesSDConfig(YAML::Load(
       "role: endpointslice\napi_server: https://k:6443\nbearer_token_file: /t\n"
       "tls_config: {ca_file: /ca}\nattach_metadata: {node: true}"));

@@ -17,6 +17,13 @@ void AddNodeMetadata(const Lookups& lookups, const std::string& node_name,
   AddObjectMetaLabels(*node, "node", out);
 }
 
+void AddNamespaceMetadata(const json& ns, LabelMap* out) {
+  LabelMap meta;
+  AddObjectMetaLabels(ns, "namespace", &meta);
+  meta.erase("__meta_kubernetes_namespace_name");
+  for (auto& [k, v] : meta) (*out)[k] = std::move(v);
+}
+
 TargetGroup BuildNode(const json& node) {
   TargetGroup tg;
   tg.source = NodeSource(node);

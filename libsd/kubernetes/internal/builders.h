@@ -48,6 +48,12 @@ TargetGroup BuildIngress(const json& ing);
 void AddNodeMetadata(const Lookups& lookups, const std::string& node_name,
                      LabelMap* out);
 
+// The namespace's labels and annotations (attach_metadata.namespace):
+// __meta_kubernetes_namespace_label_*, _labelpresent_*, _annotation_*,
+// _annotationpresent_*, merged into `out` (addNamespaceMetaLabels; the
+// namespace name is already there).
+void AddNamespaceMetadata(const json& ns, LabelMap* out);
+
 // Pods seen behind an endpoints/endpointslice object and the ports
 // already turned into targets, for the "unbound container ports" targets.
 struct SeenPods {
