@@ -17,6 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "examples/server/config.h"
 #include "examples/server/flags.h"
+#include "libweb/http/web_config.h"
 #include "gtest/gtest.h"
 #include "librules/rule_file.h"
 #include "yaml-cpp/yaml.h"
@@ -156,6 +157,37 @@ TEST_F(ManifestsTest, DockerfileDefaultCommandParses) {
   std::vector<const char*> argv;
   for (const std::string& s : a) argv.push_back(s.c_str());
   EXPECT_TRUE(ParseFlags(static_cast<int>(argv.size()), argv.data()).ok());
+}
+
+// The prometheus-operator objects: the Prometheus object runs Vigil's
+// image with TLS from a Secret, the ServiceMonitors are well-formed and
+// select what they name, and the standalone web config loads.
+TEST(KubePrometheusManifestsTest, OperatorObjectsAndWebConfig) {
+  const std::string dir = Dir() + "kube-prometheus/";
+  YAML::Node prom = YAML::LoadFile(dir + "prometheus.yaml");
+  EXPECT_EQ(prom["apiVersion"].as<std::string>(), "monitoring.coreos.com/v1");
+  EXPECT_EQ(prom["kind"].as<std::string>(), "Prometheus");
+  EXPECT_EQ(prom["spec"]["image"].as<std::string>(), "vigil:latest");
+  EXPECT_TRUE(prom["spec"]["web"]["tlsConfig"]["keySecret"]["name"].IsDefined());
+  for (const char* f : {"servicemonitor-node-exporter.yaml", "servicemonitor-vigil.yaml"}) {
+    YAML::Node sm = YAML::LoadFile(dir + f);
+    EXPECT_EQ(sm["kind"].as<std::string>(), "ServiceMonitor") << f;
+    EXPECT_EQ(sm["metadata"]["namespace"].as<std::string>(), "monitoring") << f;
+    // A ServiceMonitor selects the Services carrying its own name label.
+    EXPECT_EQ(sm["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"].as<std::string>(),
+              sm["metadata"]["labels"]["app.kubernetes.io/name"].as<std::string>())
+        << f;
+    ASSERT_TRUE(sm["spec"]["endpoints"].IsSequence()) << f;
+    EXPECT_TRUE(sm["spec"]["endpoints"][0]["port"].IsDefined()) << f;
+  }
+  YAML::Node secret = YAML::LoadFile(dir + "web-config-secret.yaml");
+  std::string web = secret["stringData"]["web-config.yml"].as<std::string>();
+  absl::StatusOr<web::WebConfig> wc = web::ParseWebConfig(web, "/etc/vigil-web/web-config.yml");
+  ASSERT_TRUE(wc.ok()) << wc.status();
+  ASSERT_NE(wc->tls, nullptr);
+  EXPECT_EQ(wc->tls->cert_file, "/etc/vigil-tls/tls.crt");
+  ASSERT_EQ(wc->basic_auth_users.count("admin"), 1u);
+  EXPECT_TRUE(web::BcryptMatches("change-me", wc->basic_auth_users.at("admin")));
 }
 
 }  // namespace
