@@ -34,6 +34,7 @@ struct QueueManager::Counters {
   std::atomic<uint64_t> sent{0}, failed{0}, dropped{0}, retried{0}, bytes{0},
       requests{0}, enqueued{0};
   std::atomic<int64_t> highest_sent{0};
+  std::atomic<int64_t> highest_enqueued{0};
   std::atomic<int64_t> send_nanos{0};  // in successful requests
   absl::Mutex mu;
   std::vector<uint64_t> buckets ABSL_GUARDED_BY(mu) =
@@ -41,6 +42,7 @@ struct QueueManager::Counters {
   double sum ABSL_GUARDED_BY(mu) = 0;
   uint64_t count ABSL_GUARDED_BY(mu) = 0;
   std::string last_error ABSL_GUARDED_BY(mu);
+  double desired_shards ABSL_GUARDED_BY(mu) = 0;
 
   void Observe(absl::Duration d) {
     double s = absl::ToDoubleSeconds(d);
@@ -335,6 +337,7 @@ std::optional<model::Labels> QueueManager::Transform(const model::Labels& labels
 }
 
 void QueueManager::Append(const model::Labels& labels, int64_t t_ms, double value) {
+  AtomicMax(&counters_->highest_enqueued, t_ms);
   std::optional<model::Labels> out;
   if (transform_) {
     out = Transform(labels);
@@ -376,6 +379,10 @@ int QueueManager::DesiredShards() {
   double time_per_sample_s = (d_nanos / 1e9) / d_sent;
   // Keep up with the input and work off a tenth of the backlog per second.
   double desired = time_per_sample_s * (in_rate + 0.1 * pending);
+  {
+    absl::MutexLock l(&c.mu);
+    c.desired_shards = desired;
+  }
   int want = static_cast<int>(std::ceil(desired));
   const QueueConfig& q = config_.queue_config;
   want = std::max<int>(static_cast<int>(q.min_shards),
@@ -456,7 +463,11 @@ QueueMetrics QueueManager::Metrics() const {
     m.batch_duration_sum_seconds = counters_->sum;
     m.batch_duration_count = counters_->count;
     m.last_error = counters_->last_error;
+    m.shards_desired = counters_->desired_shards;
   }
+  m.highest_enqueued_timestamp_ms = c.highest_enqueued.load();
+  m.shards_min = static_cast<int64_t>(config_.queue_config.min_shards);
+  m.shards_max = static_cast<int64_t>(config_.queue_config.max_shards);
   absl::ReaderMutexLock l(&shards_mu_);
   m.shards = static_cast<int64_t>(shards_.size());
   for (const auto& s : shards_) m.pending_samples += s->pending();

@@ -71,6 +71,13 @@ struct QueueMetrics {
   uint64_t requests_total = 0;         // HTTP requests made (any result)
   int64_t highest_sent_timestamp_ms = 0;  // of successfully sent samples
   int64_t shards = 0;
+  int64_t shards_min = 0;  // queue_config.min_shards / max_shards
+  int64_t shards_max = 0;
+  // The last resharding calculation's wish, before clamping to
+  // [min, max] (0 until the first one, a reshard_interval after Start).
+  double shards_desired = 0;
+  // Highest sample timestamp handed to the queue (sent or not).
+  int64_t highest_enqueued_timestamp_ms = 0;
   int64_t pending_samples = 0;
   // sent_batch_duration_seconds: per-bucket (not cumulative) counts for
   // kBatchDurationBuckets plus +Inf as the last element, sum and count.

@@ -82,6 +82,7 @@ TEST_F(QueueManagerTest, BatchesWithProtocolHeadersAndKeepsSeriesOrder) {
   EXPECT_EQ(m.samples_total, 25u);
   EXPECT_EQ(m.samples_failed_total, 0u);
   EXPECT_EQ(m.highest_sent_timestamp_ms, 1024);
+  EXPECT_EQ(m.highest_enqueued_timestamp_ms, 1024);
   EXPECT_EQ(m.remote_name, "test");
   EXPECT_GE(m.batch_duration_count, 3u);
 }
@@ -281,21 +282,26 @@ TEST_F(QueueManagerTest, ShardsFollowLoadWithinLimits) {
   auto qm = std::move(*QueueManager::Create(c, o));
   qm->Start();
   EXPECT_EQ(qm->Metrics().shards, 1);
+  EXPECT_EQ(qm->Metrics().shards_min, 1);
+  EXPECT_EQ(qm->Metrics().shards_max, 4);
   absl::Time end = absl::Now() + absl::Seconds(3);
   int64_t t = 1;
   int64_t max_shards = 1;
+  double max_desired = 0;
   while (absl::Now() < end) {
     for (int s = 0; s < 200; ++s) {
       qm->Append(L({{"__name__", "m"}, {"s", absl::StrCat(s)}}), t, 1);
     }
     ++t;
     max_shards = std::max(max_shards, qm->Metrics().shards);
+    max_desired = std::max(max_desired, qm->Metrics().shards_desired);
     absl::SleepFor(absl::Milliseconds(5));
   }
   rx_.SetWriteDelay(absl::ZeroDuration());
   qm->Stop(absl::Seconds(10));
   EXPECT_GT(max_shards, 1);
   EXPECT_LE(max_shards, 4);
+  EXPECT_GT(max_desired, 1);  // unclamped: may exceed max_shards
   QueueMetrics m = qm->Metrics();
   EXPECT_EQ(m.samples_failed_total, 0u);
   EXPECT_EQ(m.samples_total + m.samples_dropped_total, static_cast<uint64_t>((t - 1) * 200));
