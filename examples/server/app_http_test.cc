@@ -298,5 +298,52 @@ TEST_F(AppHttpTest, BadWebConfigStopsTheStart) {
   EXPECT_TRUE(absl::StrContains(st.message(), "missing.crt")) << st;
 }
 
+// Prometheus 3.x's newer endpoints over the real server: WAL replay
+// progress after a restart, scrape pools and their relabel steps from the
+// config, notifications of a failed reload, features and blocks.
+TEST_F(AppHttpTest, Prometheus3StatusEndpoints) {
+  std::ofstream(dir_ + "/prometheus.yml")
+      << "scrape_configs:\n"
+         "- job_name: node\n  static_configs: []\n"
+         "  relabel_configs:\n"
+         "  - source_labels: [env]\n    regex: prod\n    action: keep\n"
+         "- job_name: api\n  static_configs: []\n";
+  Flags f = MakeFlags();
+  {
+    std::unique_ptr<App> first = StartApp(f);
+    ASSERT_NE(first, nullptr);
+  }
+  std::unique_ptr<App> app = StartApp(f);
+  ASSERT_NE(app, nullptr);
+  RawConn c(app->port());
+  ASSERT_TRUE(c.ok());
+  auto get = [&](const std::string& target) {
+    c.Send(absl::StrCat("GET ", target, " HTTP/1.1\r\nHost: a\r\n\r\n"));
+    auto r = c.Read(1);
+    EXPECT_EQ(r.size(), 1u);
+    if (r.empty()) return json();
+    EXPECT_EQ(r[0].status, 200) << target << ": " << r[0].body;
+    return json::parse(r[0].body)["data"];
+  };
+  // The first run wrote segment 0 and the restart writes segment 1.
+  EXPECT_EQ(get("/api/v1/status/walreplay"), json::parse(R"({"min":0,"max":1,"current":1})"));
+  EXPECT_EQ(get("/api/v1/scrape_pools"), json::parse(R"({"scrapePools":["api","node"]})"));
+  json steps = get("/api/v1/targets/relabel_steps?scrapePool=node&labels=%7B%22env%22%3A%22dev%22%7D");
+  EXPECT_EQ(steps, json::parse(R"({"steps":[{"rule":{"source_labels":["env"],"separator":";",)"
+                               R"("regex":"prod","replacement":"$1","action":"keep"},)"
+                               R"("output":{},"keep":false}]})"));
+  EXPECT_EQ(get("/api/v1/features")["promql_functions"]["rate"], true);
+  EXPECT_EQ(get("/api/v1/status/tsdb/blocks"), json::parse(R"({"blocks":[]})"));
+  EXPECT_EQ(get("/api/v1/notifications"), json::array());
+
+  std::ofstream(dir_ + "/prometheus.yml") << "scrape_configs: [\n";
+  EXPECT_FALSE(app->Reload().ok());
+  json n = get("/api/v1/notifications");
+  ASSERT_EQ(n.size(), 1u) << n;
+  EXPECT_EQ(n[0]["text"], "Configuration reload has failed.");
+  EXPECT_EQ(n[0]["active"], true);
+  EXPECT_TRUE(absl::EndsWith(n[0]["date"].get<std::string>(), "Z")) << n;
+}
+
 }  // namespace
 }  // namespace vigil::server
