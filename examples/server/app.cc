@@ -22,6 +22,7 @@
 #include "examples/server/grpc_credentials.h"
 #include "examples/server/grpc_service.h"
 #include "examples/server/json_writer.h"
+#include "examples/server/log.h"
 #include "examples/server/metadata_api.h"
 #include "examples/server/metrics.h"
 #include "examples/server/notifier_api.h"
@@ -55,12 +56,6 @@ namespace {
 constexpr char kVersion[] = "3.0.0+vigil.0.1.0";
 constexpr char kRevision[] = "vigil-0.1.0";
 
-void Log(absl::string_view level, absl::string_view msg) {
-  std::string line = absl::StrCat(
-      "ts=", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
-      " level=", level, " msg=\"", msg, "\"\n");
-  std::fputs(line.c_str(), stderr);
-}
 
 // Forwards to the DB once it is open; until then (and after Close) every
 // call fails. The HTTP gate keeps requests away until the DB is set.

@@ -253,10 +253,10 @@ const std::vector<Row>& Rows() {
        "Comma-separated Prometheus feature flags.", O::kProm3, "", true},
       {"agent", T::kBool, "false", {}, kNoAgent, "false",
        "Run in agent mode."},
-      {"log.level", T::kEnum, "info", &Flags::log_level, kNotWired,
+      {"log.level", T::kEnum, "info", &Flags::log_level, nullptr,
        "debug|info", "Lowest severity logged.", O::kProm3,
        "debug|info|warn|error"},
-      {"log.format", T::kEnum, "logfmt", &Flags::log_format, kNotWired,
+      {"log.format", T::kEnum, "logfmt", &Flags::log_format, nullptr,
        "logfmt", "Log line format.", O::kProm3, "logfmt|json"},
 
       // Prometheus 2.x flags that 3.x dropped.

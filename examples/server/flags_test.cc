@@ -132,7 +132,7 @@ TEST(FlagsTest, PrometheusOperatorServerArguments) {
             "flags accepted without effect: --web.page-title=Team A, "
             "--web.enable-otlp-receiver, "
             "--enable-feature=exemplar-storage, "
-            "--enable-feature=memory-snapshot-on-shutdown, --log.format=json, "
+            "--enable-feature=memory-snapshot-on-shutdown, "
             "--no-storage.tsdb.allow-overlapping-compaction "
             "(see docs/compatibility.md)");
 

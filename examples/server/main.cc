@@ -9,8 +9,11 @@
 #include <string>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
+
 #include "examples/server/app.h"
 #include "examples/server/flags.h"
+#include "examples/server/log.h"
 
 int main(int argc, char** argv) {
   absl::StatusOr<vigil::server::Flags> flags =
@@ -21,11 +24,14 @@ int main(int argc, char** argv) {
                  std::string(flags.status().message()).c_str());
     return info ? 0 : 2;
   }
+  absl::Status log_options = vigil::server::SetLogOptions(flags->log_level, flags->log_format);
+  if (!log_options.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(log_options.message()).c_str());
+    return 2;
+  }
   // One line for every flag Vigil takes but does not act on.
   std::string unused = vigil::server::FlagsWithoutEffectWarning(*flags);
-  if (!unused.empty()) {
-    std::fprintf(stderr, "level=warn msg=\"%s\"\n", unused.c_str());
-  }
+  if (!unused.empty()) vigil::server::Log("warn", unused);
 
   // Signals are taken by one thread with sigwait; block them everywhere
   // before any other thread starts.
@@ -39,8 +45,7 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<vigil::server::App>> app =
       vigil::server::App::Create(*flags);
   if (!app.ok()) {
-    std::fprintf(stderr, "level=error msg=\"Error loading config\" err=\"%s\"\n",
-                 std::string(app.status().message()).c_str());
+    vigil::server::Log("error", absl::StrCat("Error loading config err=", app.status().message()));
     return 1;
   }
   vigil::server::App* a = app->get();
@@ -58,8 +63,7 @@ int main(int argc, char** argv) {
   });
   absl::Status st = a->Start();
   if (!st.ok()) {
-    std::fprintf(stderr, "level=error msg=\"Startup failed\" err=\"%s\"\n",
-                 std::string(st.message()).c_str());
+    vigil::server::Log("error", absl::StrCat("Startup failed err=", st.message()));
     a->RequestQuit();
   }
   a->Wait();

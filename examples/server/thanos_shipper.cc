@@ -1,10 +1,10 @@
 #include "examples/server/thanos_shipper.h"
 
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "examples/server/log.h"
 #include "nlohmann/json.hpp"
 
 namespace vigil::server {
@@ -18,20 +18,15 @@ std::function<bool(const tsdb::BlockMeta&)> ThanosShipperGuard(std::string data_
     ss << in.rdbuf();
     nlohmann::json j = nlohmann::json::parse(ss.str(), nullptr, false);
     if (j.is_discarded() || !j.contains("uploaded") || !j["uploaded"].is_array()) {
-      std::fputs(absl::StrCat("level=warn msg=\"", path,
-                              " is not valid JSON with an uploaded list; retention keeps block ",
-                              meta.ulid, "\"\n")
-                     .c_str(),
-                 stderr);
+      Log("warn", absl::StrCat(path, " is not valid JSON with an uploaded list; retention keeps "
+                                     "block ", meta.ulid));
       return false;
     }
     for (const auto& u : j["uploaded"]) {
       if (u.is_string() && u.get<std::string>() == meta.ulid) return true;
     }
-    std::fputs(absl::StrCat("level=info msg=\"retention keeps block ", meta.ulid,
-                            ": the Thanos sidecar has not uploaded it yet\"\n")
-                   .c_str(),
-               stderr);
+    Log("info", absl::StrCat("retention keeps block ", meta.ulid,
+                             ": the Thanos sidecar has not uploaded it yet"));
     return false;
   };
 }
