@@ -500,7 +500,10 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
     });
   }
   // The web UI (examples/ui): "/" redirects to the expression browser.
-  ui::RegisterUiRoutes(&im.router, prefix);
+  // The built-in title unless --web.page-title was given.
+  bool titled = std::find(flags_.given.begin(), flags_.given.end(), "web.page-title") !=
+                flags_.given.end();
+  ui::RegisterUiRoutes(&im.router, prefix, titled ? flags_.web_page_title : "");
 
   // The server's own metrics from its parts.
   struct TsdbMetric {

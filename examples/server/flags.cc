@@ -125,7 +125,7 @@ const std::vector<Row>& Rows() {
        kNoConsoles, "", "Console library directory."},
       {"web.page-title", T::kString,
        "Prometheus Time Series Collection and Processing Server",
-       &Flags::web_page_title, kNotWired, "", "Title of the web pages."},
+       &Flags::web_page_title, nullptr, "", "Title of the web pages."},
       {"web.cors.origin", T::kString, ".*", &Flags::web_cors_origin, nullptr,
        "", "Anchored regular expression of the origins CORS allows."},
       {"storage.tsdb.path", T::kString, "data/", &Flags::storage_path, nullptr,

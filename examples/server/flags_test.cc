@@ -129,8 +129,7 @@ TEST(FlagsTest, PrometheusOperatorServerArguments) {
   // One line; values Vigil already behaves as (min-block-duration=2h, an
   // uncompressed WAL, remote write 1.0, debug level) are left out.
   EXPECT_EQ(FlagsWithoutEffectWarning(*f),
-            "flags accepted without effect: --web.page-title=Team A, "
-            "--web.enable-otlp-receiver, "
+            "flags accepted without effect: --web.enable-otlp-receiver, "
             "--enable-feature=exemplar-storage, "
             "--enable-feature=memory-snapshot-on-shutdown, "
             "--no-storage.tsdb.allow-overlapping-compaction "

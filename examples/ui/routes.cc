@@ -1,5 +1,11 @@
 #include "examples/ui/routes.h"
 
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "examples/ui/assets.h"
 #include "re2/re2.h"
 
@@ -18,15 +24,39 @@ void ServeAsset(const Asset& asset, const web::Request& req, web::Response* res)
   res->SetContent(std::string(asset.data, asset.size), asset.content_type);
 }
 
+// The index page with its <title> set to `title` (HTML-escaped), as an
+// asset of its own with its own ETag; it lives as long as the routes.
+struct TitledIndex {
+  std::string body;
+  std::string etag;
+  Asset asset;
+};
+
+std::shared_ptr<TitledIndex> IndexWithTitle(const std::string& title) {
+  auto t = std::make_shared<TitledIndex>();
+  std::string escaped = absl::StrReplaceAll(
+      title, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}, {"'", "&#39;"}});
+  t->body = std::string(IndexHtml().body());
+  RE2::Replace(&t->body, "<title>[^<]*</title>", absl::StrCat("<title>", escaped, "</title>"));
+  t->etag = absl::StrCat("\"", absl::Hex(std::hash<std::string>()(t->body)), "\"");
+  t->asset = IndexHtml();
+  t->asset.data = t->body.data();
+  t->asset.size = t->body.size();
+  t->asset.etag = t->etag.c_str();
+  return t;
+}
+
 }  // namespace
 
-void RegisterUiRoutes(web::Router* server, const std::string& prefix) {
+void RegisterUiRoutes(web::Router* server, const std::string& prefix,
+                      const std::string& page_title) {
   server->Get(prefix + "/", [prefix](const web::Request&, web::Response* res) {
     res->SetRedirect(prefix + "/query");
   });
+  std::shared_ptr<TitledIndex> titled = page_title.empty() ? nullptr : IndexWithTitle(page_title);
   for (const char* route : PageRoutes()) {
-    server->Get(prefix + route, [](const web::Request& req, web::Response* res) {
-      ServeAsset(IndexHtml(), req, res);
+    server->Get(prefix + route, [titled](const web::Request& req, web::Response* res) {
+      ServeAsset(titled != nullptr ? titled->asset : IndexHtml(), req, res);
     });
   }
   server->HandlePattern("GET", RE2::QuoteMeta(prefix) + R"(/static/(.+))", [](const web::Request& req, web::Response* res) {

@@ -23,7 +23,10 @@
 
 namespace vigil::ui {
 
-void RegisterUiRoutes(web::Router* server, const std::string& prefix);
+// `page_title`, when not empty, replaces the pages' <title>
+// (--web.page-title).
+void RegisterUiRoutes(web::Router* server, const std::string& prefix,
+                      const std::string& page_title = "");
 
 }  // namespace vigil::ui
 

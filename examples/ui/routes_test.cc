@@ -105,5 +105,18 @@ INSTANTIATE_TEST_SUITE_P(Prefixes, RoutesTest, ::testing::Values("", "/vigil"),
                            return info.param.empty() ? std::string("NoPrefix") : std::string("Prefix");
                          });
 
+TEST(PageTitleTest, ReplacesTheTitleEscaped) {
+  web::Router router;
+  RegisterUiRoutes(&router, "", "Team <A> & co");
+  web::Request req;
+  req.method = "GET";
+  req.path = "/query";
+  web::Response res;
+  router.Dispatch(req, &res);
+  EXPECT_EQ(res.status, 200);
+  EXPECT_NE(res.body.find("<title>Team &lt;A&gt; &amp; co</title>"), std::string::npos);
+  EXPECT_NE(res.Header("ETag"), IndexHtml().etag);
+}
+
 }  // namespace
 }  // namespace vigil::ui
