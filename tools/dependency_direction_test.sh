@@ -62,5 +62,11 @@ forbid rules '^//libtsdb(:|/(chunkenc|index|wal|chunks)[:/])' "the TSDB engine"
 require remote '^//libtsdb/storage:storage$'
 forbid remote '^//(libpromql|libscrape|librules|examples)[/:]' "PromQL, scraping, rules or examples"
 forbid remote '^//libtsdb(:|/(index|wal|chunks)[:/])' "the TSDB engine"
+# The HTTP layer serves any handler: nothing of the data flow below it;
+# the web config reads YAML with libsd's config helpers only.
+require web_server '^//libweb/http:router$'
+forbid web_server '^//(libsd|libscrape|libtsdb|libpromql|librules|libremote|examples)[/:]' "any other Vigil library"
+forbid web_config '^//(libscrape|libtsdb|libpromql|librules|libremote|examples)[/:]' "libraries of the data flow"
+forbid web_config '^//libsd:(relabel|discovery|http_client)$' "libsd beyond its YAML helpers"
 
 exit $fail
