@@ -31,6 +31,7 @@
 #include "examples/server/remote_storage.h"
 #include "examples/server/remote_write_handler.h"
 #include "examples/server/rules_api.h"
+#include "examples/server/self_metrics.h"
 #include "examples/server/targets_api.h"
 #include "examples/server/tsdb_blocks_api.h"
 #include "examples/server/thanos_shipper.h"
@@ -198,6 +199,7 @@ struct App::Impl {
   std::unique_ptr<RemoteStorage> remote;
   absl::Time start_time = absl::Now();
   std::unique_ptr<ServerMetrics> metrics;
+  SelfMetricHooks self_metrics;
   std::unique_ptr<promql::Engine> engine;
   std::unique_ptr<ApiV1> api;
   std::unique_ptr<RemoteWriteHandler> remote_write;
@@ -241,6 +243,15 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
   im.cors_origin = std::make_unique<re2::RE2>(CorsPattern(flags_.web_cors_origin));
   im.metrics = std::make_unique<ServerMetrics>(kVersion, kRevision);
   im.metrics->SetReloadResult(true, last_reload_time_);
+  SelfMetricSources sources;
+  sources.db = [this] { return impl_->db.get(); };
+  sources.engine = [this] { return impl_->engine.get(); };
+  sources.scrapes = [this] { return impl_->scrapes.get(); };
+  sources.rules = [this] { return impl_->rules.get(); };
+  sources.notifier = [this] { return impl_->notifier.get(); };
+  sources.scrape_discovery = [this] { return impl_->discovery.get(); };
+  sources.notify_discovery = [this] { return impl_->notify_discovery.get(); };
+  im.self_metrics = RegisterSelfMetrics(im.metrics.get(), std::move(sources));
 
   promql::EngineOptions eo;
   eo.lookback_delta_ms = DurationFlagMs(flags_.lookback_delta, 300000).value_or(300000);
@@ -248,6 +259,7 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
   eo.timeout = absl::Milliseconds(DurationFlagMs(flags_.query_timeout, 120000).value_or(120000));
   eo.max_concurrent = flags_.query_max_concurrency;
   eo.default_subquery_step_ms = absl::ToInt64Milliseconds(config->global.evaluation_interval);
+  eo.observe_query = im.self_metrics.observe_query;
   im.engine = std::make_unique<promql::Engine>(eo);
   im.remote = std::make_unique<RemoteStorage>(
       &im.storage, &im.storage,
@@ -505,96 +517,6 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
                 flags_.given.end();
   ui::RegisterUiRoutes(&im.router, prefix, titled ? flags_.web_page_title : "");
 
-  // The server's own metrics from its parts.
-  struct TsdbMetric {
-    const char* name;
-    const char* help;
-    const char* type;
-    double (*get)(const tsdb::DBStats&);
-  };
-  static constexpr TsdbMetric kTsdbMetrics[] = {
-      {"prometheus_tsdb_head_series", "Total number of series in the head block.", "gauge",
-       [](const tsdb::DBStats& s) { return static_cast<double>(s.head.num_series); }},
-      {"prometheus_tsdb_head_samples_appended_total", "Total number of appended samples.",
-       "counter",
-       [](const tsdb::DBStats& s) { return static_cast<double>(s.head.samples_appended); }},
-      {"prometheus_tsdb_out_of_order_samples_total",
-       "Total number of out of order samples ingestion failed attempts.", "counter",
-       [](const tsdb::DBStats& s) { return static_cast<double>(s.head.out_of_order); }},
-      {"prometheus_tsdb_out_of_bound_samples_total",
-       "Total number of out of bound samples ingestion failed attempts.", "counter",
-       [](const tsdb::DBStats& s) { return static_cast<double>(s.head.out_of_bounds); }},
-      {"vigil_tsdb_too_far_in_future_samples_total",
-       "Total number of samples refused for timestamps further ahead of the clock than "
-       "--storage.tsdb.max-future-sample-time.",
-       "counter",
-       [](const tsdb::DBStats& s) { return static_cast<double>(s.head.too_far_in_future); }},
-      {"prometheus_tsdb_blocks_loaded", "Number of currently loaded data blocks.", "gauge",
-       [](const tsdb::DBStats& s) { return static_cast<double>(s.num_blocks); }},
-      {"prometheus_tsdb_wal_corruptions_total", "Total number of WAL corruptions.", "counter",
-       [](const tsdb::DBStats& s) { return s.wal_replay.repaired ? 1.0 : 0.0; }},
-      {"vigil_tsdb_wal_replay_dropped_records",
-       "WAL records dropped by the repair of a corruption when the storage opened.", "gauge",
-       [](const tsdb::DBStats& s) { return static_cast<double>(s.wal_replay.dropped_records); }},
-  };
-  // DB::Stats() walks the head's series: one walk serves a whole scrape.
-  struct StatsCache {
-    absl::Mutex mu;
-    absl::Time taken = absl::InfinitePast();
-    tsdb::DBStats stats;
-  };
-  auto cache = std::make_shared<StatsCache>();
-  for (const TsdbMetric& m : kTsdbMetrics) {
-    im.metrics->AddCallback(m.name, m.help, m.type, [this, cache, get = m.get] {
-      if (!impl_->db) return 0.0;
-      absl::MutexLock l(&cache->mu);
-      absl::Time now = absl::Now();
-      if (now - cache->taken > absl::Seconds(1)) {
-        cache->stats = impl_->db->Stats();
-        cache->taken = now;
-      }
-      return get(cache->stats);
-    });
-  }
-  im.metrics->AddCallback("prometheus_notifications_dropped_total",
-                          "Total number of alerts dropped due to errors when sending to Alertmanager.",
-                          "counter", [this] {
-                            return impl_->notifier ? static_cast<double>(impl_->notifier->dropped_total()) : 0.0;
-                          });
-  im.metrics->AddCallback("prometheus_notifications_queue_length",
-                          "The number of alert notifications in the queue.", "gauge", [this] {
-                            return impl_->notifier ? static_cast<double>(impl_->notifier->queue_length()) : 0.0;
-                          });
-  im.metrics->AddCallback("prometheus_notifications_queue_capacity",
-                          "The capacity of the alert notifications queue.", "gauge", [this] {
-                            return impl_->notifier ? static_cast<double>(impl_->notifier->queue_capacity()) : 0.0;
-                          });
-  // Per Alertmanager, labelled by its URL as Prometheus does.
-  auto per_am = [this](int64_t notifier::AlertmanagerStats::*field) {
-    return [this, field] {
-      std::vector<ServerMetrics::FamilySample> out;
-      if (!impl_->notifier) return out;
-      for (const notifier::AlertmanagerStats& s : impl_->notifier->Stats()) {
-        ServerMetrics::FamilySample fs;
-        fs.labels = {{"alertmanager", s.url}};
-        fs.value = static_cast<double>(s.*field);
-        out.push_back(std::move(fs));
-      }
-      return out;
-    };
-  };
-  im.metrics->AddFamilyCallback("prometheus_notifications_sent_total",
-                                "Total number of alerts sent.", "counter",
-                                per_am(&notifier::AlertmanagerStats::sent));
-  im.metrics->AddFamilyCallback("prometheus_notifications_errors_total",
-                                "Total number of sent alerts affected by errors.", "counter",
-                                per_am(&notifier::AlertmanagerStats::errors));
-  im.metrics->AddCallback("prometheus_notifications_alertmanagers_discovered",
-                          "The number of alertmanagers discovered and active.", "gauge", [this] {
-                            return impl_->notifier
-                                       ? static_cast<double>(impl_->notifier->AlertmanagerUrls().size())
-                                       : 0.0;
-                          });
   im.remote->RegisterMetrics(im.metrics.get());
   im.metrics->AddCallback("vigil_remote_write_samples_received_total",
                           "Samples appended through the remote write receiver.", "counter", [this] {
@@ -772,9 +694,13 @@ absl::Status App::Start() {
   ro.outage_tolerance_ms =
       DurationFlagMs(flags_.for_outage_tolerance, 3600000).value_or(3600000);
   ro.for_grace_period_ms = DurationFlagMs(flags_.for_grace_period, 600000).value_or(600000);
+  ro.observe_rule_eval = im.self_metrics.observe_rule_eval;
+  ro.observe_group_eval = im.self_metrics.observe_group_eval;
   im.rules = std::make_unique<rules::Manager>(std::move(ro));
 
-  im.scrapes = std::make_unique<scrape::Manager>(im.remote->appendable());
+  scrape::ManagerOptions so;
+  so.counters = im.self_metrics.scrape_counters;
+  im.scrapes = std::make_unique<scrape::Manager>(im.remote->appendable(), so);
   scrape::Manager* scrapes = im.scrapes.get();
   im.discovery = std::make_unique<sd::Manager>(
       sd::Manager::Options(),

@@ -1,5 +1,6 @@
 #include "examples/server/metrics.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -11,6 +12,7 @@
 #include "prometheus/histogram.h"
 #include "prometheus/metric_family.h"
 #include "prometheus/registry.h"
+#include "prometheus/summary.h"
 #include "prometheus/text_serializer.h"
 
 namespace vigil::server {
@@ -45,6 +47,10 @@ class ServerMetrics::Callbacks : public prometheus::Collectable {
         for (const FamilySample& s : e.family()) {
           prometheus::ClientMetric m;
           for (const auto& [n, v] : s.labels) m.label.push_back({n, v});
+          // Sorted by name, as client_golang exposes them.
+          std::sort(m.label.begin(), m.label.end(),
+                    [](const prometheus::ClientMetric::Label& a,
+                       const prometheus::ClientMetric::Label& b) { return a.name < b.name; });
           if (f.type == prometheus::MetricType::Histogram) {
             m.histogram.sample_count = s.count;
             m.histogram.sample_sum = s.sum;
@@ -88,6 +94,7 @@ struct ServerMetrics::Impl {
   std::shared_ptr<prometheus::Registry> registry;
   prometheus::Family<prometheus::Counter>* requests;
   prometheus::Family<prometheus::Histogram>* durations;
+  prometheus::Family<prometheus::Histogram>* sizes;
   prometheus::Gauge* reload_ok;
   prometheus::Gauge* reload_time;
   prometheus::Gauge* ready;
@@ -107,6 +114,10 @@ ServerMetrics::ServerMetrics(absl::string_view version, absl::string_view revisi
                     .Name("prometheus_http_request_duration_seconds")
                     .Help("Histogram of latencies for HTTP requests.")
                     .Register(registry);
+  impl_->sizes = &prometheus::BuildHistogram()
+                       .Name("prometheus_http_response_size_bytes")
+                       .Help("Histogram of response size for HTTP requests.")
+                       .Register(registry);
   auto& reload = prometheus::BuildGauge()
                      .Name("prometheus_config_last_reload_successful")
                      .Help("Whether the last configuration reload attempt was successful.")
@@ -142,12 +153,19 @@ ServerMetrics::ServerMetrics(absl::string_view version, absl::string_view revisi
 ServerMetrics::~ServerMetrics() = default;
 
 void ServerMetrics::ObserveRequest(absl::string_view handler, int code,
-                                   absl::Duration took) {
+                                   absl::Duration took, int64_t response_bytes) {
   std::string h(handler);
   impl_->requests->Add({{"handler", h}, {"code", absl::StrCat(code)}}).Increment();
   static const prometheus::Histogram::BucketBoundaries kBuckets = {
       0.1, 0.2, 0.4, 1, 3, 8, 20, 60, 120};
   impl_->durations->Add({{"handler", h}}, kBuckets).Observe(absl::ToDoubleSeconds(took));
+  if (response_bytes >= 0) {
+    // Prometheus's buckets: 100 * 10^i for i in 0..7.
+    static const prometheus::Histogram::BucketBoundaries kSizeBuckets = {
+        1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+    impl_->sizes->Add({{"handler", h}}, kSizeBuckets)
+        .Observe(static_cast<double>(response_bytes));
+  }
 }
 
 void ServerMetrics::SetReloadResult(bool ok, absl::Time when) {
@@ -166,6 +184,23 @@ void ServerMetrics::AddFamilyCallback(const std::string& name, const std::string
                                       const std::string& type,
                                       std::function<std::vector<FamilySample>()> fn) {
   impl_->callbacks->AddFamily(name, help, type, std::move(fn));
+}
+
+ServerMetrics::SummaryObserver ServerMetrics::AddSummary(
+    const std::string& name, const std::string& help,
+    std::vector<std::string> label_names) {
+  auto* family =
+      &prometheus::BuildSummary().Name(name).Help(help).Register(*impl_->registry);
+  return [family, names = std::move(label_names)](
+             const std::vector<std::string>& values, double v) {
+    static const prometheus::Summary::Quantiles kObjectives = {
+        {0.01, 0.001}, {0.05, 0.005}, {0.5, 0.05}, {0.9, 0.01}, {0.99, 0.001}};
+    prometheus::Labels labels;
+    for (size_t i = 0; i < names.size() && i < values.size(); ++i) {
+      labels[names[i]] = values[i];
+    }
+    family->Add(labels, kObjectives, std::chrono::minutes(10), 5).Observe(v);
+  };
 }
 
 std::string ServerMetrics::Render() const {
@@ -204,7 +239,8 @@ std::string ServerMetrics::HandlerLabel(absl::string_view path) {
 std::function<void(const web::Request&, const web::Response&, absl::Duration)>
 ServerMetrics::RequestObserver() {
   return [this](const web::Request& req, const web::Response& res, absl::Duration took) {
-    ObserveRequest(HandlerLabel(req.path), res.status, took);
+    ObserveRequest(HandlerLabel(req.path), res.status, took,
+                   static_cast<int64_t>(res.body.size()));
   };
 }
 

@@ -32,8 +32,10 @@ class ServerMetrics {
   ServerMetrics(absl::string_view version, absl::string_view revision);
   ~ServerMetrics();
 
-  // Counts one served request; `handler` is the route pattern.
-  void ObserveRequest(absl::string_view handler, int code, absl::Duration took);
+  // Counts one served request; `handler` is the route pattern. A negative
+  // `response_bytes` observes no size.
+  void ObserveRequest(absl::string_view handler, int code, absl::Duration took,
+                      int64_t response_bytes = -1);
 
   void SetReloadResult(bool ok, absl::Time when);
   void SetReady(bool ready);
@@ -57,6 +59,15 @@ class ServerMetrics {
   void AddFamilyCallback(const std::string& name, const std::string& help,
                          const std::string& type,
                          std::function<std::vector<FamilySample>()> fn);
+
+  // A summary family with client_golang's usual objectives (quantiles
+  // 0.01, 0.05, 0.5, 0.9, 0.99) over a 10-minute window, as Prometheus's
+  // own summaries. Returns a thread-safe function observing one value
+  // for the label values given in `label_names`' order.
+  using SummaryObserver =
+      std::function<void(const std::vector<std::string>& label_values, double value)>;
+  SummaryObserver AddSummary(const std::string& name, const std::string& help,
+                             std::vector<std::string> label_names);
 
   // The text exposition format (version 0.0.4) of every metric.
   std::string Render() const;

@@ -96,6 +96,25 @@ void RemoteStorage::RegisterMetrics(ServerMetrics* metrics) {
       "prometheus_remote_storage_shards", "The number of shards used for parallel sending.",
       "gauge", family([](const remote::QueueMetrics& q) { return double(q.shards); }));
   metrics->AddFamilyCallback(
+      "prometheus_remote_storage_shards_min", "The minimum number of shards that the queue is "
+      "allowed to run.",
+      "gauge", family([](const remote::QueueMetrics& q) { return double(q.shards_min); }));
+  metrics->AddFamilyCallback(
+      "prometheus_remote_storage_shards_max", "The maximum number of shards that the queue is "
+      "allowed to run.",
+      "gauge", family([](const remote::QueueMetrics& q) { return double(q.shards_max); }));
+  metrics->AddFamilyCallback(
+      "prometheus_remote_storage_shards_desired",
+      "The number of shards that the queues shard calculation wants to run based on the rate "
+      "of samples in vs. samples out.",
+      "gauge", family([](const remote::QueueMetrics& q) { return q.shards_desired; }));
+  metrics->AddFamilyCallback(
+      "prometheus_remote_storage_queue_highest_timestamp_seconds",
+      "Highest timestamp that was enqueued, in seconds since epoch.", "gauge",
+      family([](const remote::QueueMetrics& q) {
+        return q.highest_enqueued_timestamp_ms / 1000.0;
+      }));
+  metrics->AddFamilyCallback(
       "prometheus_remote_storage_queue_highest_sent_timestamp_seconds",
       "Timestamp from a WAL sample, the highest timestamp successfully sent by this queue.",
       "gauge", family([](const remote::QueueMetrics& q) {
