@@ -22,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "libweb/http/internal/beast_request.h"
 
 namespace vigil::web {
@@ -118,6 +119,10 @@ class Server::Impl {
   std::set<SessionBase*> sessions ABSL_GUARDED_BY(mu);
   bool accept_paused ABSL_GUARDED_BY(mu) = false;
   bool stopping ABSL_GUARDED_BY(mu) = false;
+  // Requests handed to a handler and not yet answered; Stop waits for them.
+  std::atomic<int> in_flight{0};
+  // Set by Stop: answers close their connections, none reads another.
+  std::atomic<bool> draining{false};
 
   // Declared after the bookkeeping above: destroying the io_context
   // destroys sessions still queued in it, which unregister themselves.
@@ -280,6 +285,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     }
     // The handler may take long: stop the read timer while it runs.
     Lowest().expires_never();
+    srv_->in_flight.fetch_add(1);
+    in_flight_ = true;
     asio::post(*srv_->pool, [self = this->shared_from_this(), req, keep_alive] {
       std::shared_ptr<Response> res = self->srv_->Handle(req.get());
       bool head = req->method == "HEAD";
@@ -291,6 +298,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void Write(std::shared_ptr<Response> res, bool keep_alive, bool head) {
     SetTimeout(srv_->opts.write_timeout);
+    // A server on its way down answers, then closes.
+    if (srv_->draining.load()) keep_alive = false;
     auto fill = [&](auto& m) {
       m.result(static_cast<unsigned>(res->status));
       absl::string_view reason = StatusText(res->status);
@@ -326,8 +335,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void OnWrite(beast::error_code ec, bool keep_alive) {
+    if (in_flight_) {
+      in_flight_ = false;
+      srv_->in_flight.fetch_sub(1);
+    }
     if (ec) return;
-    if (keep_alive) return ReadNext();
+    if (keep_alive && !srv_->draining.load()) return ReadNext();
     Shutdown();
   }
 
@@ -368,6 +381,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::string remote_;
+  // A request of this connection counts in Server::Impl::in_flight.
+  bool in_flight_ = false;
   std::vector<char> drain_buf_;
   size_t drained_ = 0;
 };
@@ -535,18 +550,24 @@ void Server::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
 void Server::Impl::Stop() {
   if (!started || stopped) return;
   stopped = true;
-  std::vector<SessionBase*> open;
   {
     absl::MutexLock l(&mu);
     stopping = true;
-    open.assign(sessions.begin(), sessions.end());
-    for (SessionBase* s : open) s->Close();
   }
+  draining.store(true);
   asio::post(acceptor.get_executor(), [this] {
     beast::error_code ec;
     acceptor.close(ec);
     accept_retry.cancel();
   });
+  // Requests being handled are answered (e.g. /-/quit's own answer), for at
+  // most shutdown_grace.
+  absl::Time deadline = absl::Now() + opts.shutdown_grace;
+  while (in_flight.load() > 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+  {
+    absl::MutexLock l(&mu);
+    for (SessionBase* s : sessions) s->Close();
+  }
   // Running handlers finish; queued ones are dropped with their connections.
   pool->stop();
   pool->join();

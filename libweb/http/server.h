@@ -59,6 +59,8 @@ struct ServerOptions {
   absl::Duration read_timeout = absl::Minutes(5);
   // Time to write one response. Zero: no limit.
   absl::Duration write_timeout = absl::Minutes(10);
+  // Stop waits this long for requests being handled to be answered.
+  absl::Duration shutdown_grace = absl::Seconds(5);
   // Threads running handlers, and threads running the event loop.
   int handler_threads = 64;
   int io_threads = 1;
@@ -95,8 +97,10 @@ class Server {
   // Serves on background threads until Stop. REQUIRES: Listen succeeded.
   void Start();
 
-  // Closes the listener and every connection, waits for running handlers
-  // to finish, and joins the threads. Idempotent.
+  // Closes the listener, lets requests already being handled be answered
+  // (for at most shutdown_grace; their connections then close), closes
+  // every connection and joins the threads. Idempotent. REQUIRES: not
+  // called from a handler.
   void Stop();
 
   int port() const;

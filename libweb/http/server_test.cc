@@ -222,6 +222,29 @@ TEST_F(ServerTest, ReadTimeoutClosesIdleConnections) {
   EXPECT_TRUE(c.ClosedWithin(absl::Seconds(3)));
 }
 
+// A handler that asks for the server to stop (as /-/quit does) still gets
+// its answer out.
+TEST(ServerStopTest, RequestsBeingHandledAreAnsweredBeforeTheServerStops) {
+  std::atomic<bool> entered{false};
+  Server server(ServerOptions{}, [&](const Request&, Response* res) {
+    entered.store(true);
+    absl::SleepFor(absl::Milliseconds(300));
+    res->SetContent("Goodbye!\n", "text/plain");
+  });
+  absl::StatusOr<int> port = server.Listen("127.0.0.1", 0);
+  ASSERT_TRUE(port.ok());
+  server.Start();
+  RawConn c(*port);
+  c.Send("POST /-/quit HTTP/1.1\r\nHost: a\r\n\r\n");
+  for (int i = 0; i < 400 && !entered.load(); ++i) absl::SleepFor(absl::Milliseconds(5));
+  ASSERT_TRUE(entered.load());
+  server.Stop();
+  auto r = c.Read(1, absl::Seconds(5));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].body, "Goodbye!\n");
+  EXPECT_TRUE(absl::StrContains(r[0].head, "Connection: close")) << r[0].head;
+}
+
 TEST_F(ServerTest, SecondServerOnTheSamePortFails) {
   StartServer();
   Server other(ServerOptions{}, Echo);
