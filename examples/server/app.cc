@@ -1,11 +1,13 @@
 #include "examples/server/app.h"
 
+#include <glob.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -226,6 +228,13 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Flags& flags) {
   if (!SplitHostPort(flags.listen_address, &host, &port)) {
     return absl::InvalidArgumentError(
         absl::StrCat("invalid --web.listen-address \"", flags.listen_address, "\""));
+  }
+  if (flags.config_auto_reload) {
+    VIGIL_ASSIGN_OR_RETURN(int64_t every_ms,
+                           DurationFlagMs(flags.config_auto_reload_interval, 30000));
+    if (every_ms < 1000) {
+      return absl::InvalidArgumentError("--config.auto-reload-interval must be at least 1s");
+    }
   }
   re2::RE2 cors(CorsPattern(flags.web_cors_origin));
   if (!cors.ok()) {
@@ -708,6 +717,10 @@ absl::Status App::Start() {
 
   VIGIL_RETURN_IF_ERROR(Apply(*cfg));
   im.rules->Start();
+  if (flags_.config_auto_reload) {
+    int64_t every_ms = DurationFlagMs(flags_.config_auto_reload_interval, 30000).value_or(30000);
+    auto_reload_ = std::thread([this, every_ms] { AutoReloadLoop(absl::Milliseconds(every_ms)); });
+  }
   if (!flags_.grpc_listen_address.empty()) {
     // Writes only where HTTP remote write is allowed too.
     storage::Appendable* writes =
@@ -805,6 +818,43 @@ void App::RequestQuit() {
   quit_ = true;
 }
 
+std::string App::ConfigChecksum() const {
+  auto read = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  std::string all = read(flags_.config_file);
+  for (const std::string& pattern : config()->rule_files) {
+    glob_t g;
+    if (::glob(pattern.c_str(), 0, nullptr, &g) == 0) {
+      for (size_t i = 0; i < g.gl_pathc; ++i) {
+        absl::StrAppend(&all, "\0", g.gl_pathv[i], "\0", read(g.gl_pathv[i]));
+      }
+    }
+    globfree(&g);
+  }
+  return absl::StrCat(std::hash<std::string>()(all), ":", all.size());
+}
+
+void App::AutoReloadLoop(absl::Duration interval) {
+  std::string last = ConfigChecksum();
+  // Evaluated by Await with mu_ held.
+  auto stopping = [](App* a) { return a->quit_ || a->shut_down_; };
+  for (;;) {
+    {
+      absl::MutexLock l(&mu_);
+      if (mu_.AwaitWithTimeout(absl::Condition(+stopping, this), interval)) return;
+    }
+    std::string now = ConfigChecksum();
+    if (now == last) continue;
+    last = now;
+    Log("info", "Configuration or rule files changed (--config.auto-reload)");
+    Reload().IgnoreError();  // logged and counted by Reload
+  }
+}
+
 void App::Wait() {
   {
     absl::MutexLock l(&mu_);
@@ -819,6 +869,7 @@ void App::Shutdown() {
     if (shut_down_) return;
     shut_down_ = true;
   }
+  if (auto_reload_.joinable()) auto_reload_.join();
   Impl& im = *impl_;
   im.ready.store(false);
   if (im.http) im.http->Stop();

@@ -71,6 +71,9 @@ class App {
   App(Flags flags, std::shared_ptr<const Config> config);
   absl::Status Apply(const Config& config);
   void Shutdown();
+  // What identifies the config file's and its rule files' contents now.
+  std::string ConfigChecksum() const;
+  void AutoReloadLoop(absl::Duration interval);
   // The HTTP server's limits, error answers and request metrics.
   web::ServerOptions HttpServerOptions();
   // Every HTTP request: web config (auth, headers), the readiness gate,
@@ -87,6 +90,8 @@ class App {
   mutable absl::Mutex mu_;
   std::shared_ptr<const Config> config_ ABSL_GUARDED_BY(mu_);
   bool quit_ ABSL_GUARDED_BY(mu_) = false;
+  // --config.auto-reload: polls ConfigChecksum() until quit or shutdown.
+  std::thread auto_reload_;
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
   absl::Mutex reload_mu_;  // serialises Reload()
   bool last_reload_ok_ ABSL_GUARDED_BY(mu_) = true;

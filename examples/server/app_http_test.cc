@@ -14,6 +14,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "examples/server/app.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -151,6 +152,38 @@ TEST_F(AppHttpTest, CorsAsPrometheusAnswersIt) {
   absl::StatusOr<std::unique_ptr<App>> refused = App::Create(bad);
   ASSERT_FALSE(refused.ok());
   EXPECT_TRUE(absl::StrContains(refused.status().message(), "--web.cors.origin"));
+}
+
+TEST_F(AppHttpTest, AutoReloadTakesChangedRuleFiles) {
+  std::ofstream(dir_ + "/prometheus.yml") << "rule_files: [" << dir_ << "/rules.yml]\n";
+  std::ofstream(dir_ + "/rules.yml") << "groups: [{name: g, rules: [{record: a, expr: '1'}]}]\n";
+  Flags f = MakeFlags();
+  f.config_auto_reload = true;
+  f.config_auto_reload_interval = "1s";
+  std::unique_ptr<App> app = StartApp(f);
+  ASSERT_NE(app, nullptr);
+  auto rules = [&] {
+    RawConn c(app->port());
+    c.Send("GET /api/v1/rules HTTP/1.1\r\nHost: a\r\n\r\n");
+    auto r = c.Read(1);
+    return r.size() == 1 ? json::parse(r[0].body)["data"]["groups"][0]["rules"].size() : 0u;
+  };
+  EXPECT_EQ(rules(), 1u);
+  std::ofstream(dir_ + "/rules.yml")
+      << "groups: [{name: g, rules: [{record: a, expr: '1'}, {record: b, expr: '2'}]}]\n";
+  size_t n = 0;
+  for (int i = 0; i < 100 && n != 2; ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    n = rules();
+  }
+  EXPECT_EQ(n, 2u) << "the changed rule file was not reloaded";
+  Flags bad = MakeFlags();
+  bad.config_auto_reload = true;
+  bad.config_auto_reload_interval = "100ms";
+  bad.storage_path = dir_ + "/data2";
+  absl::StatusOr<std::unique_ptr<App>> refused = App::Create(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(absl::StrContains(refused.status().message(), "at least 1s")) << refused.status();
 }
 
 TEST_F(AppHttpTest, BadFramingAnswers400WithJsonOnApiPaths) {

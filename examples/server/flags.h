@@ -30,6 +30,10 @@ namespace vigil::server {
 
 struct Flags {
   std::string config_file = "prometheus.yml";
+  // --config.auto-reload: reload when the config or a rule file changes,
+  // checked every config_auto_reload_interval (at least 1s).
+  bool config_auto_reload = false;
+  std::string config_auto_reload_interval = "30s";
   // The first --web.listen-address; later ones are in listen_addresses.
   std::string listen_address = "0.0.0.0:9090";
   // Every --web.listen-address given, in order (empty: none given).

@@ -87,6 +87,10 @@ class SessionBase {
   virtual ~SessionBase() = default;
   // Closes the connection from any thread.
   virtual void Close() = 0;
+  // A reference that keeps the session alive, or null when it is already
+  // being destroyed. Taken under Server::Impl::mu, dropped outside it: the
+  // last reference runs the destructor, which takes mu.
+  virtual std::shared_ptr<SessionBase> Ref() = 0;
   // Waiting for the first byte of its next request, since idle_since_ns.
   std::atomic<bool> idle{false};
   std::atomic<int64_t> idle_since_ns{0};
@@ -141,7 +145,10 @@ class Server::Impl {
   void OnAccept(beast::error_code ec, tcp::socket socket);
   // Under mu: true when one more connection may be accepted, closing the
   // longest-idle connection when at the limit.
-  bool MakeRoom() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // When the connection limit is reached, picks the longest-idle
+  // connection into *evict (to be closed after mu is released); false when
+  // none is idle.
+  bool MakeRoom(std::shared_ptr<SessionBase>* evict) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 };
 
 namespace {
@@ -172,6 +179,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       ReadNext();
     }
   }
+
+  std::shared_ptr<SessionBase> Ref() override { return this->weak_from_this().lock(); }
 
   void Close() override {
     std::shared_ptr<Session> self = this->weak_from_this().lock();
@@ -495,7 +504,7 @@ void Server::Impl::DoAccept() {
                         });
 }
 
-bool Server::Impl::MakeRoom() {
+bool Server::Impl::MakeRoom(std::shared_ptr<SessionBase>* evict) {
   if (opts.max_connections <= 0 || static_cast<int>(sessions.size()) < opts.max_connections) {
     return true;
   }
@@ -508,7 +517,7 @@ bool Server::Impl::MakeRoom() {
   }
   if (oldest == nullptr) return false;
   oldest->idle.store(false);
-  oldest->Close();
+  *evict = oldest->Ref();
   return true;
 }
 
@@ -538,13 +547,17 @@ void Server::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
   } else {
     std::make_shared<Session<beast::tcp_stream>>(this, std::move(socket), nullptr)->Run();
   }
-  absl::MutexLock l(&mu);
-  if (stopping) return;
-  if (MakeRoom()) {
-    DoAccept();
-  } else {
-    accept_paused = true;
+  std::shared_ptr<SessionBase> evict;
+  {
+    absl::MutexLock l(&mu);
+    if (stopping) return;
+    if (MakeRoom(&evict)) {
+      DoAccept();
+    } else {
+      accept_paused = true;
+    }
   }
+  if (evict != nullptr) evict->Close();
 }
 
 void Server::Impl::Stop() {
@@ -564,10 +577,15 @@ void Server::Impl::Stop() {
   // most shutdown_grace.
   absl::Time deadline = absl::Now() + opts.shutdown_grace;
   while (in_flight.load() > 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+  std::vector<std::shared_ptr<SessionBase>> open;
   {
     absl::MutexLock l(&mu);
-    for (SessionBase* s : sessions) s->Close();
+    for (SessionBase* s : sessions) {
+      if (std::shared_ptr<SessionBase> ref = s->Ref()) open.push_back(std::move(ref));
+    }
   }
+  for (const auto& s : open) s->Close();
+  open.clear();
   // Running handlers finish; queued ones are dropped with their connections.
   pool->stop();
   pool->join();
