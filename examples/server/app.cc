@@ -673,6 +673,7 @@ absl::Status App::Start() {
   notifier::NotifierOptions no;
   no.queue_capacity = flags_.notification_queue_capacity;
   no.max_batch_size = static_cast<size_t>(std::max(1, flags_.notification_batch_size));
+  no.drain_on_stop = flags_.notification_drain_on_shutdown;
   no.external_labels = cfg->global.external_labels;
   no.alert_relabel_configs = cfg->alerting.alert_relabel_configs;
   im.notifier = std::make_unique<notifier::Notifier>(no);

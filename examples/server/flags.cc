@@ -236,7 +236,7 @@ const std::vector<Row>& Rows() {
        &Flags::notification_batch_size, nullptr, "256",
        "Most alerts sent to an Alertmanager in one request."},
       {"alertmanager.drain-notification-queue-on-shutdown", T::kBool, "true",
-       {}, "queues are always drained at shutdown", "true",
+       &Flags::notification_drain_on_shutdown, nullptr, "",
        "Send queued alerts before shutting down."},
       {"query.lookback-delta", T::kDuration, "5m", &Flags::lookback_delta,
        nullptr, "", "How far back a query looks for a series' latest sample."},

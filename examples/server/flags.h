@@ -82,7 +82,9 @@ struct Flags {
   std::string tsdb_max_block_duration;
   bool tsdb_no_lockfile = false;      // --storage.tsdb.no-lockfile
   int tsdb_samples_per_chunk = 120;   // --storage.tsdb.samples-per-chunk
-  int notification_batch_size = 256;  // --alertmanager.notification-batch-size
+  int notification_batch_size = 256;
+  // --alertmanager.drain-notification-queue-on-shutdown
+  bool notification_drain_on_shutdown = true;  // --alertmanager.notification-batch-size
   // --storage.remote.read-max-bytes-in-frame
   int64_t remote_read_max_bytes_in_frame = 1048576;
 

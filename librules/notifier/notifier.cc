@@ -577,14 +577,14 @@ void Notifier::Stop() {
     absl::MutexLock l(&mu_);
     started_ = false;
     for (const auto& s : sets_) {
-      for (const auto& loop : s->loops) loop->RequestStop(true);
+      for (const auto& loop : s->loops) loop->RequestStop(opts_.drain_on_stop);
       loops.insert(loops.end(), s->loops.begin(), s->loops.end());
     }
     loops.insert(loops.end(), retired_.begin(), retired_.end());
     retired_.clear();
   }
   // Drains run in parallel, each bounded by its set's timeout per batch.
-  for (auto& loop : loops) loop->Stop(true);
+  for (auto& loop : loops) loop->Stop(opts_.drain_on_stop);
 }
 
 bool Notifier::WaitIdle(absl::Duration timeout) {

@@ -55,6 +55,10 @@ struct NotifierOptions {
   model::Labels external_labels;
   std::vector<sd::RelabelConfig> alert_relabel_configs;
   std::string user_agent = "Vigil/0.1";
+  // Stop() sends what is queued before returning
+  // (--alertmanager.drain-notification-queue-on-shutdown); false: queued
+  // alerts are dropped and counted, the batch in flight still completes.
+  bool drain_on_stop = true;
 };
 
 // Everything of prometheus.yml the notifier uses; applied as a whole.

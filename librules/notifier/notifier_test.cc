@@ -239,6 +239,29 @@ TEST(NotifierTest, QueueCapacityDropsOldest) {
   EXPECT_EQ(n.dropped_total(), 41);
 }
 
+// --alertmanager.drain-notification-queue-on-shutdown: with it (the
+// default) Stop sends what is queued; without, only the batch in flight.
+TEST(NotifierTest, StopDrainsTheQueueOnlyWhenAsked) {
+  for (bool drain : {true, false}) {
+    FakeAlertmanager am(200, 300);
+    NotifierOptions o;
+    o.max_batch_size = 1;
+    o.drain_on_stop = drain;
+    Notifier n(o);
+    ASSERT_TRUE(n.ApplyConfig(
+                     ParseOrDie("alertmanagers:\n- static_configs: [{targets: ['" + am.address() +
+                                "']}]\n")
+                         .alertmanagers)
+                    .ok());
+    n.Start();
+    n.Send({MakeAlert("A", 0), MakeAlert("A", 1), MakeAlert("A", 2)});
+    absl::SleepFor(absl::Milliseconds(100));  // the first batch is in flight
+    n.Stop();
+    EXPECT_EQ(am.bodies().size(), drain ? 3u : 1u) << "drain=" << drain;
+    EXPECT_EQ(n.dropped_total(), drain ? 0 : 2) << "drain=" << drain;
+  }
+}
+
 TEST(NotifierTest, FailuresAndTimeoutsAreCountedNotBlocking) {
   FakeAlertmanager failing(500);
   FakeAlertmanager slow(200, 3000);
