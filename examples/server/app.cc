@@ -405,6 +405,7 @@ App::App(Flags flags, std::shared_ptr<const Config> config)
   rro.external_labels = config->global.external_labels;
   rro.sample_limit = flags_.remote_read_sample_limit;
   rro.max_bytes_in_frame = static_cast<size_t>(flags_.remote_read_max_bytes_in_frame);
+  rro.max_concurrent = flags_.remote_read_concurrent_limit;
   im.remote_read = std::make_unique<RemoteReadHandler>(&im.storage, rro);
   im.remote_read->Register(&im.router, api + "/read");
 

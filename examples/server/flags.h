@@ -87,6 +87,7 @@ struct Flags {
   bool notification_drain_on_shutdown = true;  // --alertmanager.notification-batch-size
   // --storage.remote.read-max-bytes-in-frame
   int64_t remote_read_max_bytes_in_frame = 1048576;
+  int remote_read_concurrent_limit = 10;  // --storage.remote.read-concurrent-limit
 
   // Values of the other accepted flags that were given, by name without
   // dashes, as text (switches "true"/"false").

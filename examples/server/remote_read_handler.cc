@@ -1,5 +1,7 @@
 #include "examples/server/remote_read_handler.h"
 
+#include "absl/cleanup/cleanup.h"
+
 #include <algorithm>
 #include <memory>
 #include <utility>
@@ -89,6 +91,19 @@ RemoteReadHandler::RemoteReadHandler(storage::Queryable* db, Options options)
 
 absl::StatusOr<RemoteReadHandler::Response> RemoteReadHandler::Read(
     absl::string_view snappy_body) {
+  if (options_.max_concurrent > 0) {
+    auto free_slot = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(slots_mu_) {
+      return in_use_ < options_.max_concurrent;
+    };
+    absl::MutexLock l(&slots_mu_);
+    slots_mu_.Await(absl::Condition(&free_slot));
+    ++in_use_;
+  }
+  absl::Cleanup release = [this] {
+    if (options_.max_concurrent <= 0) return;
+    absl::MutexLock l(&slots_mu_);
+    --in_use_;
+  };
   std::string raw;
   if (!snappy::Uncompress(snappy_body.data(), snappy_body.size(), &raw)) {
     return absl::InvalidArgumentError("snappy: corrupt input");

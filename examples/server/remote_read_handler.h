@@ -25,6 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "libweb/http/router.h"
 #include "libtsdb/storage/querier.h"
 #include "model/labels.h"
@@ -39,6 +40,9 @@ class RemoteReadHandler {
     int64_t sample_limit = 50000000;
     // Frame size cap for streamed responses (Prometheus: 1 MiB).
     size_t max_bytes_in_frame = 1 << 20;
+    // Reads served at once (--storage.remote.read-concurrent-limit); more
+    // wait for a slot. 0: no limit.
+    int max_concurrent = 10;
   };
 
   RemoteReadHandler(storage::Queryable* db, Options options);
@@ -60,6 +64,8 @@ class RemoteReadHandler {
  private:
   storage::Queryable* db_;
   Options options_;
+  absl::Mutex slots_mu_;
+  int in_use_ ABSL_GUARDED_BY(slots_mu_) = 0;
 };
 
 }  // namespace vigil::server

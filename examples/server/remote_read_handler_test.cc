@@ -1,8 +1,12 @@
 #include "examples/server/remote_read_handler.h"
 
 #include <memory>
+#include <vector>
+#include <thread>
+#include <atomic>
 #include <string>
 
+#include "absl/time/clock.h"
 #include "examples/server/testing/http_test_server.h"
 #include "gtest/gtest.h"
 #include "libtsdb/chunkenc/xor_chunk.h"
@@ -178,6 +182,49 @@ TEST_F(RemoteReadHandlerTest, ErrorsAndLimits) {
   absl::StatusOr<RemoteReadHandler::Response> lr = limited.Read(EncodeRead(all));
   EXPECT_EQ(lr.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(lr.status().message(), "exceeded sample limit (10)");
+}
+
+// A storage whose queriers take a while, counting how many are open at once.
+class SlowStorage final : public storage::Queryable {
+ public:
+  absl::StatusOr<std::unique_ptr<storage::Querier>> NewQuerier(int64_t mint,
+                                                               int64_t maxt) override {
+    int now = open_.fetch_add(1) + 1;
+    int seen = max_open_.load();
+    while (now > seen && !max_open_.compare_exchange_weak(seen, now)) {
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+    open_.fetch_sub(1);
+    return inner_.NewQuerier(mint, maxt);
+  }
+  int max_open() const { return max_open_.load(); }
+
+ private:
+  storage::MemoryStorage inner_;
+  std::atomic<int> open_{0}, max_open_{0};
+};
+
+// --storage.remote.read-concurrent-limit: reads beyond it wait.
+TEST(RemoteReadLimitTest, ConcurrentReadsWaitForASlot) {
+  for (int limit : {1, 0}) {
+    SlowStorage db;
+    RemoteReadHandler::Options opts;
+    opts.max_concurrent = limit;
+    RemoteReadHandler handler(&db, opts);
+    prometheus::ReadRequest req;
+    AddQuery(&req, 0, 1000, {{prometheus::LabelMatcher::EQ, "__name__", "x"}});
+    std::string body = EncodeRead(req);
+    std::vector<std::thread> readers;
+    for (int i = 0; i < 4; ++i) {
+      readers.emplace_back([&] { EXPECT_TRUE(handler.Read(body).ok()); });
+    }
+    for (auto& t : readers) t.join();
+    if (limit == 1) {
+      EXPECT_EQ(db.max_open(), 1);
+    } else {
+      EXPECT_GT(db.max_open(), 1) << "without a limit the reads overlap";
+    }
+  }
 }
 
 }  // namespace
