@@ -184,8 +184,10 @@ std::string DirOf(const std::string& path) {
 
 struct App::Impl {
   web::Router router;
-  // Serves `router` from Start() on.
+  // Serves `router` from Start() on: the first --web.listen-address, then
+  // the others.
   std::unique_ptr<web::Server> http;
+  std::vector<std::unique_ptr<web::Server>> more_http;
   // --web.config.file (TLS, basic auth, headers) for HTTP and gRPC; null
   // without the flag.
   std::unique_ptr<web::WebConfigSource> web_config;
@@ -631,6 +633,30 @@ absl::Status App::Start() {
   port_ = *bound;
   im.http->Start();
   Log("info", absl::StrCat("Start listening for connections address=", host, ":", port_));
+  // Every further --web.listen-address serves the same routes (each with
+  // its own --web.max-connections).
+  for (size_t i = 1; i < flags_.listen_addresses.size(); ++i) {
+    const std::string& address = flags_.listen_addresses[i];
+    std::string extra_host;
+    int extra_port = 0;
+    if (!SplitHostPort(address, &extra_host, &extra_port)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid --web.listen-address \"", address, "\""));
+    }
+    auto server = std::make_unique<web::Server>(
+        HttpServerOptions(), [this](const web::Request& req, web::Response* res) {
+          ServeHttp(req, res);
+        });
+    absl::StatusOr<int> extra = server->Listen(extra_host, extra_port);
+    if (!extra.ok()) {
+      return absl::UnavailableError(absl::StrCat("cannot listen on --web.listen-address ",
+                                                 address, ": ", extra.status().message()));
+    }
+    server->Start();
+    Log("info", absl::StrCat("Start listening for connections address=", extra_host, ":", *extra));
+    im.more_http.push_back(std::move(server));
+    extra_ports_.push_back(*extra);
+  }
 
   tsdb::Options to;
   VIGIL_ASSIGN_OR_RETURN(int64_t retention, DurationFlagMs(flags_.retention_time, 0));
@@ -875,6 +901,7 @@ void App::Shutdown() {
   Impl& im = *impl_;
   im.ready.store(false);
   if (im.http) im.http->Stop();
+  for (auto& server : im.more_http) server->Stop();
   if (im.grpc_server) im.grpc_server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
   if (im.discovery) im.discovery->Stop();
   if (im.notify_discovery) im.notify_discovery->Stop();

@@ -51,6 +51,8 @@ class App {
 
   // The bound TCP port (useful with port 0). -1 before Start().
   int port() const { return port_; }
+  // The ports of the second and later --web.listen-address, in order.
+  const std::vector<int>& extra_ports() const { return extra_ports_; }
   // The gRPC port when --grpc.listen-address is set, else -1.
   int grpc_port() const { return grpc_port_; }
 
@@ -85,6 +87,7 @@ class App {
   const Flags flags_;
   std::unique_ptr<Impl> impl_;
   int port_ = -1;
+  std::vector<int> extra_ports_;
   int grpc_port_ = -1;
 
   mutable absl::Mutex mu_;

@@ -186,6 +186,21 @@ TEST_F(AppHttpTest, AutoReloadTakesChangedRuleFiles) {
   EXPECT_TRUE(absl::StrContains(refused.status().message(), "at least 1s")) << refused.status();
 }
 
+TEST_F(AppHttpTest, EveryListenAddressIsServed) {
+  Flags f = MakeFlags();
+  f.listen_addresses = {"127.0.0.1:0", "127.0.0.1:0"};
+  std::unique_ptr<App> app = StartApp(f);
+  ASSERT_NE(app, nullptr);
+  ASSERT_EQ(app->extra_ports().size(), 1u);
+  for (int port : {app->port(), app->extra_ports()[0]}) {
+    RawConn c(port);
+    c.Send("GET /api/v1/query?query=7 HTTP/1.1\r\nHost: a\r\n\r\n");
+    auto r = c.Read(1);
+    ASSERT_EQ(r.size(), 1u) << port;
+    EXPECT_EQ(json::parse(r[0].body)["data"]["result"][1], "7") << port;
+  }
+}
+
 TEST_F(AppHttpTest, BadFramingAnswers400WithJsonOnApiPaths) {
   std::unique_ptr<App> app = StartApp(MakeFlags());
   ASSERT_NE(app, nullptr);

@@ -78,8 +78,8 @@ const std::vector<Row>& Rows() {
        "How often --config.auto-reload checks the file."},
       {"web.listen-address", T::kStrings, "0.0.0.0:9090",
        &Flags::listen_addresses, nullptr, "",
-       "Address of the UI, API and telemetry; repeatable (Vigil serves the "
-       "first)."},
+       "Address of the UI, API and telemetry; repeatable (each is "
+       "served)."},
       {"auto-gomaxprocs", T::kBool, "true", {}, kGoRuntime, "",
        "Set GOMAXPROCS from the container CPU quota."},
       {"auto-gomemlimit", T::kBool, "true", {}, kGoRuntime, "",
@@ -602,12 +602,6 @@ std::vector<std::string> FlagsWithoutEffect(const Flags& f) {
   for (const std::string& name : f.given) {
     const Row* r = FindRow(name);
     if (r == nullptr) continue;
-    if (name == "web.listen-address") {
-      for (size_t i = 1; i < f.listen_addresses.size(); ++i) {
-        out.push_back(absl::StrCat("--", name, "=", f.listen_addresses[i]));
-      }
-      continue;
-    }
     if (r->no_effect == nullptr) continue;
     std::string v = ValueText(*r, f);
     if (r->type == Type::kStrings) {

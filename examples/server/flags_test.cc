@@ -243,9 +243,9 @@ TEST(FlagsTest, RepeatedListenAddressesAndFeatures) {
   EXPECT_EQ(f->listen_address, ":9090");
   EXPECT_EQ(f->features, (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_EQ(FlagsWithoutEffect(*f),
-            (std::vector<std::string>{
-                "--web.listen-address=:9091", "--enable-feature=a",
-                "--enable-feature=b", "--enable-feature=c"}));
+            (std::vector<std::string>{"--enable-feature=a", "--enable-feature=b",
+                                      "--enable-feature=c"}));
+  EXPECT_EQ(f->listen_addresses, (std::vector<std::string>{":9090", ":9091"}));
 }
 
 // Every flag of Prometheus 3.x (cmd/prometheus/main.go of v3.0 to v3.14,
