@@ -118,7 +118,7 @@ absl::Status Manager::ApplyConfig(const std::vector<ScrapeConfig>& configs) {
       ++pools_created_;
     }
     auto pool = std::make_unique<ScrapePool>(c, appendable_, &scheduler_,
-                                             options_.offset_seed, counters_);
+                                             options_.offset_seed, counters_, options_.timing);
     auto g = groups_.find(c.job_name);
     if (g != groups_.end()) pool->Sync(g->second);
     pools_[c.job_name] = std::move(pool);

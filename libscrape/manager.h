@@ -38,6 +38,7 @@ namespace vigil::scrape {
 struct ManagerOptions {
   int workers = 4;           // scheduler threads shared by all loops
   uint64_t offset_seed = 0;  // varies scrape offsets between servers
+  ScrapeTiming timing;       // timestamp alignment of every pool
   // Counters (and observers) every loop adds to; the Manager makes its
   // own when null. Set the observers before the Manager starts.
   std::shared_ptr<ScrapeCounters> counters;

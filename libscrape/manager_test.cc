@@ -260,6 +260,22 @@ TEST_F(ManagerTest, ManyTargetsOnFewWorkers) {
   m.Stop();
 }
 
+// --scrape.adjust-timestamps: a scrape starting within the tolerance (and
+// 1% of the interval) after its tick carries the tick's time.
+TEST(ScrapeTimestampTest, AlignsWithinTheTolerance) {
+  const absl::Time tick = absl::FromUnixMillis(1700000000000);
+  ScrapeTiming t;  // align, 2ms
+  auto at = [&](ScrapeTiming timing, absl::Duration iv, absl::Duration late) {
+    return ScrapeTimestampMs(timing, iv, tick, tick + late);
+  };
+  EXPECT_EQ(at(t, absl::Seconds(15), absl::Microseconds(1500)), 1700000000000);
+  EXPECT_EQ(at(t, absl::Seconds(15), absl::Milliseconds(3)), 1700000000003);
+  // 1% of a 100ms interval is 1ms, below the 2ms tolerance.
+  EXPECT_EQ(at(t, absl::Milliseconds(100), absl::Microseconds(1500)), 1700000000001);
+  t.align = false;
+  EXPECT_EQ(at(t, absl::Seconds(15), absl::Milliseconds(1)), 1700000000001);
+}
+
 TEST(TargetUrlTest, ParamsAndParamLabels) {
   model::Labels l = model::Labels::FromPairs({{"__address__", "h:9"},
                                                {"__scheme__", "https"},

@@ -94,6 +94,7 @@ std::string TargetUrl(
 
 struct ScrapePool::LoopState {
   TargetStatus info;  // health filled on read
+  ScrapeTiming timing;
   std::unique_ptr<ScrapeLoop> loop;
   absl::Mutex mu;
   bool stopping ABSL_GUARDED_BY(mu) = false;
@@ -102,12 +103,13 @@ struct ScrapePool::LoopState {
 
 ScrapePool::ScrapePool(ScrapeConfig config, storage::Appendable* appendable,
                        Scheduler* scheduler, uint64_t offset_seed,
-                       std::shared_ptr<ScrapeCounters> counters)
+                       std::shared_ptr<ScrapeCounters> counters, ScrapeTiming timing)
     : config_(std::move(config)),
       appendable_(appendable),
       scheduler_(scheduler),
       offset_seed_(offset_seed),
-      counters_(std::move(counters)) {}
+      counters_(std::move(counters)),
+      timing_(timing) {}
 
 ScrapePool::~ScrapePool() { Stop(/*write_staleness=*/false); }
 
@@ -184,6 +186,7 @@ void ScrapePool::SyncTargets(const std::vector<sd::TargetGroup>& groups) {
     if (loops_.contains(full)) continue;
     auto s = std::make_shared<LoopState>();
     s->info = std::move(ts);
+    s->timing = timing_;
     absl::StatusOr<std::unique_ptr<TargetScraper>> scraper =
         NewHttpTargetScraper(s->info.url, config_.http,
                              config_.scrape_protocols,
@@ -243,8 +246,8 @@ void ScrapePool::RunTick(Scheduler* scheduler, std::shared_ptr<LoopState> s,
       return;
     }
   }
-  (void)s->loop->ScrapeAndReport(model::ToMillis(absl::Now()));
   const absl::Duration iv = s->info.interval;
+  (void)s->loop->ScrapeAndReport(ScrapeTimestampMs(s->timing, iv, tick, absl::Now()));
   absl::Time next = tick + iv;
   const absl::Time now = absl::Now();
   if (next <= now) {
@@ -254,6 +257,15 @@ void ScrapePool::RunTick(Scheduler* scheduler, std::shared_ptr<LoopState> s,
   }
   scheduler->Schedule(next,
                       [scheduler, s, next] { RunTick(scheduler, s, next); });
+}
+
+int64_t ScrapeTimestampMs(const ScrapeTiming& timing, absl::Duration interval,
+                          absl::Time tick, absl::Time now) {
+  if (timing.align && now >= tick &&
+      now - tick <= std::min(interval / 100, timing.tolerance)) {
+    return model::ToMillis(tick);
+  }
+  return model::ToMillis(now);
 }
 
 void ScrapePool::Stop(bool write_staleness) {

@@ -68,13 +68,28 @@ struct PoolStats {
   size_t metadata_entries = 0;
 };
 
+// Prometheus's scrape-timestamp alignment (--scrape.adjust-timestamps,
+// --scrape.timestamp-tolerance): a scrape that starts within `tolerance`
+// (at most 1% of the interval) after its tick is stamped with the tick, so
+// the samples of a series sit exactly one interval apart and their
+// timestamps compress to almost nothing.
+struct ScrapeTiming {
+  bool align = true;
+  absl::Duration tolerance = absl::Milliseconds(2);
+};
+
+// The timestamp (ms) of a scrape due at `tick` that starts at `now`.
+int64_t ScrapeTimestampMs(const ScrapeTiming& timing, absl::Duration interval,
+                          absl::Time tick, absl::Time now);
+
 class ScrapePool {
  public:
   // `appendable` and `scheduler` must outlive the pool. The loops add to
   // `counters` (and call its observers) when it is not null.
   ScrapePool(ScrapeConfig config, storage::Appendable* appendable,
              Scheduler* scheduler, uint64_t offset_seed = 0,
-             std::shared_ptr<ScrapeCounters> counters = nullptr);
+             std::shared_ptr<ScrapeCounters> counters = nullptr,
+             ScrapeTiming timing = ScrapeTiming());
   ~ScrapePool();
 
   // Replaces the job's targets with those of `groups`.
@@ -104,6 +119,7 @@ class ScrapePool {
   Scheduler* const scheduler_;
   const uint64_t offset_seed_;
   const std::shared_ptr<ScrapeCounters> counters_;
+  const ScrapeTiming timing_;
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<model::Labels, std::shared_ptr<LoopState>> loops_

@@ -737,6 +737,11 @@ absl::Status App::Start() {
 
   scrape::ManagerOptions so;
   so.counters = im.self_metrics.scrape_counters;
+  so.timing.align = flags_.scrape_adjust_timestamps;
+  if (!absl::ParseDuration(flags_.scrape_timestamp_tolerance, &so.timing.tolerance)) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid --scrape.timestamp-tolerance \"",
+                                                   flags_.scrape_timestamp_tolerance, "\""));
+  }
   im.scrapes = std::make_unique<scrape::Manager>(im.remote->appendable(), so);
   scrape::Manager* scrapes = im.scrapes.get();
   im.discovery = std::make_unique<sd::Manager>(

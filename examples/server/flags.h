@@ -88,6 +88,8 @@ struct Flags {
   // --storage.remote.read-max-bytes-in-frame
   int64_t remote_read_max_bytes_in_frame = 1048576;
   int remote_read_concurrent_limit = 10;  // --storage.remote.read-concurrent-limit
+  bool scrape_adjust_timestamps = true;           // --scrape.adjust-timestamps
+  std::string scrape_timestamp_tolerance = "2ms";  // --scrape.timestamp-tolerance (Go duration)
 
   // Values of the other accepted flags that were given, by name without
   // dashes, as text (switches "true"/"false").
